@@ -1,0 +1,218 @@
+"""Command line: parse flags -> Settings -> engine -> reporters -> exit code. Nothing more.
+
+Extra command groups (``secrets``, ``db``, ``sbom``, ``demo``...) live in
+:mod:`pulsecheck.commands`; every module there exposes ``register(app)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import pulsecheck.commands as commands_pkg
+from pulsecheck import __version__, engine
+from pulsecheck.config import ConfigError, load_settings
+from pulsecheck.model import Report, Targets
+from pulsecheck.observer import Observer, PlainObserver
+from pulsecheck.reporters import render
+from pulsecheck.reporters.interface import OutputFormat
+from pulsecheck.settings import ALL_STAGES, Settings
+from pulsecheck.textsafe import one_line
+
+app = typer.Typer(
+    name="pulsecheck",
+    help="Security audit of healthcare software, mapped to HIPAA and GDPR.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
+baseline_app = typer.Typer(help="Accept current findings so that only new ones are reported.",
+                           no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(baseline_app, name="baseline")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pulsecheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """pulsecheck: one command for a health app's security audit."""
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a one-line usage error and return the exit to raise (code 2)."""
+    typer.echo(f"pulsecheck: error: {one_line(message)}", err=True)
+    return typer.Exit(2)
+
+
+def make_observer(quiet: bool = False) -> Observer:
+    if quiet:
+        return Observer()
+    if sys.stderr.isatty() and not os.environ.get("CI"):
+        from pulsecheck.rich_observer import RichObserver
+
+        return RichObserver()
+    return PlainObserver()
+
+
+def build_settings(path: Path | None, config: Path | None, **flags: object) -> Settings:
+    try:
+        return load_settings(flags={k: v for k, v in flags.items() if v not in (None, [], ())},
+                             config_file=config, repo=path)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def write_outputs(report: Report, formats: list[OutputFormat], output: str | None) -> list[Path]:
+    """Write each format; the terminal summary always goes to stderr. Returns files written."""
+    written: list[Path] = []
+    files = [f for f in formats if f is not OutputFormat.TERMINAL]
+    for fmt in files:
+        text = render(report, fmt)
+        if output == "-":
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            continue
+        if output is None:
+            target = Path(f"pulsecheck-report.{fmt.extension}")
+        elif len(files) > 1 or Path(output).is_dir():
+            base = Path(output)
+            target = base / f"pulsecheck-report.{fmt.extension}" if base.is_dir() else \
+                base.with_suffix(f".{fmt.extension}")
+        else:
+            target = Path(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+FormatOpt = Annotated[list[OutputFormat] | None, typer.Option(
+    "--format", "-f", help="Output format; repeat for several.", envvar="PULSECHECK_FORMAT")]
+
+
+@app.command()
+def audit(
+    path: Annotated[Path | None, typer.Argument(help="Repository to audit.")] = None,
+    url: Annotated[list[str] | None, typer.Option("--url", help="Running app/API to scan (DAST).")] = None,
+    host: Annotated[list[str] | None, typer.Option("--host", help="Host in scope (recon).")] = None,
+    stage: Annotated[list[str] | None, typer.Option("--stage", "-s", help="Run only these stages.")] = None,
+    fmt: FormatOpt = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="File, directory or - for stdout.",
+                                               envvar="PULSECHECK_OUTPUT")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Lowest severity that fails.")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Report only findings not in it.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="pulsecheck.toml to use.",
+                                                envvar="PULSECHECK_CONFIG")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Audit a repository and, when asked, its running deployment and hosts."""
+    if path is None and not url and not host:
+        raise fail("nothing to audit: give a PATH, --url or --host")
+    if path is not None and not path.is_dir():
+        raise fail(f"{path}: not a directory")
+    for name in stage or []:
+        if name not in ALL_STAGES:
+            raise fail(f"--stage {name}: unknown stage (choose from {', '.join(ALL_STAGES)})")
+    if baseline is not None and not baseline.is_file():
+        raise fail(f"{baseline}: baseline file not found")
+    settings = build_settings(path, config, stages=stage, fail_on=fail_on,
+                              baseline=str(baseline) if baseline else None)
+    targets = Targets(path=str(path.resolve()) if path else None, urls=tuple(url or ()), hosts=tuple(host or ()))
+    report = engine.run(targets, settings, make_observer(quiet))
+    formats = list(fmt or [OutputFormat.TERMINAL])
+    written = write_outputs(report, formats, output)
+    if not quiet:
+        typer.echo(render(report, OutputFormat.TERMINAL), err=True)
+        for target in written:
+            typer.echo(f"report written: {one_line(str(target))}", err=True)
+    raise typer.Exit(engine.exit_code(report, settings))
+
+
+@rules_app.command("list")
+def rules_list(
+    stage: Annotated[str | None, typer.Option("--stage", help="Only this stage's rules.")] = None,
+) -> None:
+    """List every rule: id, severity, CWE and title."""
+    from pulsecheck.stages.registry import available_stages
+
+    for name, st in available_stages().items():
+        if stage and name != stage:
+            continue
+        for rule in st.rules():
+            typer.echo(f"{rule.id:45} {rule.severity.value:8} {','.join(rule.cwe):18} {rule.title}")
+
+
+@rules_app.command("show")
+def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. secrets.github-pat")]) -> None:
+    """Explain one rule: what it finds, why it matters, how to fix it."""
+    from pulsecheck.compliance.mapper import controls_for
+    from pulsecheck.stages.registry import available_stages
+
+    for st in available_stages().values():
+        for rule in st.rules():
+            if rule.id == rule_id:
+                hipaa, gdpr = controls_for(rule.cwe)
+                lines = [
+                    f"{rule.id}: {rule.title}",
+                    f"stage: {rule.stage}   severity: {rule.severity.value}   confidence: {rule.confidence.value}",
+                    f"CWE: {', '.join(rule.cwe) or '-'}   OWASP: {', '.join(rule.owasp) or '-'}",
+                    f"HIPAA: {', '.join(hipaa) or '-'}   GDPR: {', '.join(gdpr) or '-'}",
+                    "",
+                    rule.description or rule.title,
+                ]
+                if rule.remediation:
+                    lines += ["", f"Remediation: {rule.remediation}"]
+                if rule.references:
+                    lines += ["", "References:"] + [f"  {ref}" for ref in rule.references]
+                typer.echo("\n".join(lines))
+                return
+    raise fail(f"{rule_id}: no such rule (see 'pulsecheck rules list')")
+
+
+@baseline_app.command("create")
+def baseline_create(
+    path: Annotated[Path, typer.Argument(help="Repository to audit.")] = Path("."),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Baseline file to write.")] = Path(
+        ".pulsecheck-baseline.json"),
+    reason: Annotated[str, typer.Option("--reason", help="Why these findings are accepted.")] = "",
+    stage: Annotated[list[str] | None, typer.Option("--stage", "-s")] = None,
+    config: Annotated[Path | None, typer.Option("--config")] = None,
+) -> None:
+    """Audit PATH and record its findings' fingerprints (never secret values) as accepted."""
+    from pulsecheck.suppress import write_baseline
+
+    if not path.is_dir():
+        raise fail(f"{path}: not a directory")
+    settings = build_settings(path, config, stages=stage)
+    report = engine.run(Targets(path=str(path.resolve())), settings, make_observer())
+    write_baseline(report, output, reason=reason)
+    typer.echo(f"baseline of {len(report.findings)} finding(s) written to {one_line(str(output))}", err=True)
+
+
+def _register_command_modules() -> None:
+    for info in pkgutil.iter_modules(commands_pkg.__path__):
+        module = importlib.import_module(f"{commands_pkg.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
+
+
+_register_command_modules()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Extra CLI command groups. Each module here exposes ``register(app: typer.Typer) -> None``."""

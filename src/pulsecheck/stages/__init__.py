@@ -1,0 +1,1 @@
+"""Audit stages: one subpackage each, exposing ``STAGE`` (see ``interface.py``)."""

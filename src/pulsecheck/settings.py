@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pulsecheck.model import Severity
 
-ALL_STAGES: tuple[str, ...] = ("profile", "sast", "secrets", "deps", "iac", "dast", "recon")
+ALL_STAGES: tuple[str, ...] = ("profile", "phi", "sast", "secrets", "deps", "iac", "dast", "recon")
 
 
 class Settings(BaseModel):

@@ -147,12 +147,14 @@ def rules_list(
     stage: Annotated[str | None, typer.Option("--stage", help="Only this stage's rules.")] = None,
 ) -> None:
     """List every rule: id, severity, CWE and title."""
+    from pulsecheck.core_rules import CORE_RULES
     from pulsecheck.stages.registry import available_stages
 
-    for name, st in available_stages().items():
+    rule_sets = {name: st.rules() for name, st in available_stages().items()} | {"core": CORE_RULES}
+    for name, rules in rule_sets.items():
         if stage and name != stage:
             continue
-        for rule in st.rules():
+        for rule in rules:
             typer.echo(f"{rule.id:45} {rule.severity.value:8} {','.join(rule.cwe):18} {rule.title}")
 
 
@@ -160,10 +162,11 @@ def rules_list(
 def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. secrets.github-pat")]) -> None:
     """Explain one rule: what it finds, why it matters, how to fix it."""
     from pulsecheck.compliance.mapper import controls_for
+    from pulsecheck.core_rules import CORE_RULES
     from pulsecheck.stages.registry import available_stages
 
-    for st in available_stages().values():
-        for rule in st.rules():
+    for rules in [*(st.rules() for st in available_stages().values()), CORE_RULES]:
+        for rule in rules:
             if rule.id == rule_id:
                 hipaa, gdpr = controls_for(rule.cwe)
                 lines = [
@@ -197,7 +200,8 @@ def baseline_create(
 
     if not path.is_dir():
         raise fail(f"{path}: not a directory")
-    settings = build_settings(path, config, stages=stage)
+    # The new baseline must list every current finding, including those an old one accepts.
+    settings = build_settings(path, config, stages=stage).model_copy(update={"baseline": None})
     report = engine.run(Targets(path=str(path.resolve())), settings, make_observer())
     write_baseline(report, output, reason=reason)
     typer.echo(f"baseline of {len(report.findings)} finding(s) written to {one_line(str(output))}", err=True)

@@ -22,7 +22,18 @@ from typing import Any
 
 from pulsecheck import __version__
 from pulsecheck.compliance.mapper import map_findings, safeguard_statuses
-from pulsecheck.model import Rule, Completed, Errored, FileLocation, Finding, Report, Skipped, StageResult, Targets
+from pulsecheck.core_rules import CORE_RULES
+from pulsecheck.model import (
+    Completed,
+    Errored,
+    FileLocation,
+    Finding,
+    Report,
+    Rule,
+    Skipped,
+    StageResult,
+    Targets,
+)
 from pulsecheck.observer import Observer
 from pulsecheck.settings import Settings
 from pulsecheck.stages.interface import Stage, StageContext, StageError, StageSkip
@@ -163,7 +174,8 @@ def _apply_policy(findings: Sequence[Finding], settings: Settings) -> list[Findi
 
 
 def _rules_of(findings: Sequence[Finding], stages: Sequence[Stage]) -> dict[str, Rule]:
-    catalog = {rule.id: rule for stage in stages for rule in stage.rules()}
+    catalog = {rule.id: rule for rule in CORE_RULES}
+    catalog.update({rule.id: rule for stage in stages for rule in stage.rules()})
     return {f.rule_id: catalog[f.rule_id] for f in findings if f.rule_id in catalog}
 
 

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from pulsecheck.observer import Observer
+from pulsecheck.textsafe import terminal_safe
 
 
 class RichObserver(Observer):
@@ -27,8 +28,8 @@ class RichObserver(Observer):
 
     def stage_note(self, message: str) -> None:
         with self._lock:
-            self._console.print(f"  [dim]note:[/] {escape(message)}", markup=True, emoji=False)
+            self._console.print(f"  [dim]note:[/] {escape(terminal_safe(message))}", markup=True, emoji=False)
 
     def warning(self, message: str) -> None:
         with self._lock:
-            self._console.print(f"[yellow]warning:[/] {escape(message)}", emoji=False)
+            self._console.print(f"[yellow]warning:[/] {escape(terminal_safe(message))}", emoji=False)

@@ -1,0 +1,1 @@
+"""Northwind Clinic patient portal (a deliberately vulnerable demo target for pulsecheck)."""

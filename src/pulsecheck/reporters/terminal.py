@@ -1,0 +1,109 @@
+"""The plain-text summary the CLI prints to stderr after an audit.
+
+Plain on purpose: it must read the same in a CI log as in a terminal. Every string that
+came from the scanned repository (paths, messages, stage errors) goes through
+``textsafe.one_line`` so a file named ``\\x1b]0;pwned\\x07.py`` cannot retitle or recolour
+the user's terminal or forge extra lines.
+"""
+
+from __future__ import annotations
+
+from pulsecheck.model import Report
+from pulsecheck.reporters.common import (
+    SEVERITIES_DESC,
+    count_by_stage,
+    sorted_findings,
+    stage_gaps,
+    stage_notes,
+    stage_reason,
+    targets_line,
+)
+from pulsecheck.textsafe import one_line
+
+TOP = 15
+"""Findings listed in full; the rest are counted (the files hold them all)."""
+
+_WIDTH = 100
+
+
+def render(report: Report) -> str:
+    lines = [
+        f"pulsecheck {one_line(report.tool_version)}: audit of {_clip(targets_line(report))}",
+        _totals(report),
+        "",
+        "Stages:",
+        *_stage_lines(report),
+    ]
+    findings = sorted_findings(report)
+    if findings:
+        lines += ["", "Top findings:"]
+        top = findings[:TOP]
+        sev_w = max(len(f.severity.value) for f in top)
+        rule_w = min(40, max(len(one_line(f.rule_id)) for f in top))
+        for f in top:
+            lines.append(
+                f"  {f.severity.value.upper():<{sev_w}}  {_clip(f.rule_id, 40):<{rule_w}}  "
+                f"{_clip_middle(f.location.display(), 80)}  {_clip(f.title, 70)}"
+            )
+        if len(findings) > TOP:
+            lines.append(f"  ... and {len(findings) - TOP} more (see the written report)")
+    gaps = [c for c in report.compliance if c.status == "gap"]
+    if gaps:
+        lines += ["", "HIPAA safeguards with gaps:"]
+        for c in gaps:
+            name = " - ".join(p for p in (c.standard, c.implementation_spec) if p)
+            lines.append(f"  {one_line(c.section)}  {_clip(name, 70)}: {len(c.fingerprints)} finding(s)")
+    not_assessed = sum(1 for c in report.compliance if c.status == "not-assessed")
+    if not_assessed:
+        lines.append(f"  ({not_assessed} safeguard(s) not assessed by any enabled stage)")
+    if report.warnings:
+        lines += ["", "Warnings:"]
+        lines += [f"  - {_clip(w, _WIDTH)}" for w in report.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def _totals(report: Report) -> str:
+    counts = report.count_by_severity()
+    by_sev = ", ".join(f"{s.value} {counts[s]}" for s in SEVERITIES_DESC)
+    by_stage = ", ".join(f"{one_line(k)} {v}" for k, v in count_by_stage(report).items())
+    text = f"Findings: {len(report.findings)} ({by_sev})"
+    if by_stage:
+        text += f"\nBy stage: {by_stage}"
+    return text + f"\nSuppressed: {report.suppressed}"
+
+
+def _stage_lines(report: Report) -> list[str]:
+    if not report.stages:
+        return ["  (no stage ran)"]
+    width = max(len(s.name) for s in report.stages)
+    out = []
+    for s in report.stages:
+        line = f"  {one_line(s.name):<{width}}  {s.status:<9}  {s.duration_s:7.2f}s  {len(s.findings):>4} finding(s)"
+        reason = stage_reason(s)
+        if reason:
+            label = "error" if s.status == "errored" else "reason"
+            line += f"\n      {label}: {_clip(reason, _WIDTH)}"
+        for gap in stage_gaps(s)[:5]:
+            line += f"\n      gap: {_clip(gap, _WIDTH)}"
+        if len(stage_gaps(s)) > 5:
+            line += f"\n      ... and {len(stage_gaps(s)) - 5} more gap(s)"
+        if stage_notes(s):
+            line += f"\n      {len(stage_notes(s))} input(s) skipped on purpose (listed in the JSON report)"
+        out.append(line)
+    return out
+
+
+def _clip(text: str, limit: int = _WIDTH) -> str:
+    """Escaped and cut to ``limit`` characters so one hostile value cannot flood the log."""
+    safe = one_line(text)
+    return safe if len(safe) <= limit else safe[: limit - 3] + "..."
+
+
+def _clip_middle(text: str, limit: int) -> str:
+    """Like _clip but cuts the middle: a path keeps its root and its file name and line,
+    a URL its method and its endpoint."""
+    safe = one_line(text)
+    if len(safe) <= limit:
+        return safe
+    head = (limit - 3) // 3
+    return safe[:head] + "..." + safe[-(limit - 3 - head):]

@@ -1,0 +1,98 @@
+"""Reading advisories out of what ``db import`` is given: an OSV ``all.zip``, a directory of
+``<Ecosystem>/all.zip``, or a directory of OSV ``*.json`` files. Zips are read in memory and
+never extracted, and one whose entry names try to leave the archive is refused whole."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+MAX_ENTRY_BYTES = 32 * 1024 * 1024
+MAX_ZIP_BYTES = 4 * 1024 * 1024 * 1024
+
+
+class ArchiveError(Exception):
+    """A source that cannot be imported at all; the message names it and the reason."""
+
+
+@dataclass
+class Source:
+    """One unit of import: a zip or a loose directory; ``ecosystem`` when its layout names one."""
+
+    path: Path
+    ecosystem: str | None
+    problems: list[str] = field(default_factory=list)
+
+
+def _safe_member(name: str) -> bool:
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return False
+    return ".." not in PurePosixPath(name).parts
+
+
+def check_zip(path: Path) -> zipfile.ZipFile:
+    """Open ``path`` as a zip and refuse it when any entry escapes or inflates absurdly."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ArchiveError(f"{path}: not a readable zip ({exc})") from None
+    total = 0
+    for info in archive.infolist():
+        if not _safe_member(info.filename):
+            archive.close()
+            raise ArchiveError(f"{path}: entry {info.filename!r} points outside the archive; refused")
+        total += info.file_size
+    if total > MAX_ZIP_BYTES:
+        archive.close()
+        raise ArchiveError(f"{path}: unpacks to {total // 2**20} MB, over the limit; refused")
+    return archive
+
+
+def iter_zip(source: Source) -> Iterator[Any]:
+    archive = check_zip(source.path)
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir() or not info.filename.endswith(".json"):
+                continue
+            if info.file_size > MAX_ENTRY_BYTES:
+                source.problems.append(f"{source.path}: {info.filename}: too large, skipped")
+                continue
+            try:
+                yield json.loads(archive.read(info))
+            except (json.JSONDecodeError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+                source.problems.append(f"{source.path}: {info.filename}: {type(exc).__name__}, skipped")
+
+
+def iter_dir(source: Source) -> Iterator[Any]:
+    for file in sorted(source.path.rglob("*.json")):
+        if not file.is_file() or file.is_symlink():
+            continue
+        if file.stat().st_size > MAX_ENTRY_BYTES:
+            source.problems.append(f"{file}: too large, skipped")
+            continue
+        try:
+            yield json.loads(file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+            source.problems.append(f"{file}: {type(exc).__name__}, skipped")
+
+
+def sources_of(path: Path) -> list[Source]:
+    """Split an import path into sources; the zip's parent directory names its ecosystem."""
+    if path.is_file():
+        return [Source(path, path.parent.name if path.name == "all.zip" else None)]
+    if not path.is_dir():
+        raise ArchiveError(f"{path}: no such file or directory")
+    zips = sorted(path.glob("*/all.zip")) + ([path / "all.zip"] if (path / "all.zip").is_file() else [])
+    if zips:
+        return [Source(z, z.parent.name if z.parent != path else None) for z in zips]
+    return [Source(path, None)]
+
+
+def iter_source(source: Source) -> Iterator[Any]:
+    if source.path.is_file():
+        return iter_zip(source)
+    return iter_dir(source)

@@ -1,0 +1,135 @@
+"""Matching packages against the local OSV database.
+
+Advisories that describe the same flaw (one lists the other in ``aliases``: PYSEC/GHSA/CVE,
+GO/GHSA, RUSTSEC/GHSA) are merged into one :class:`Vulnerability` per package, so one flaw
+is one finding. The upgrade suggested is the smallest ``fixed`` version above the installed one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulsecheck.model import Severity
+from pulsecheck.stages.deps.package import Package
+from pulsecheck.stages.deps.ranges import fixed_above, in_range, listed
+from pulsecheck.stages.deps.versions import version_key
+
+
+@dataclass(frozen=True, slots=True)
+class Advisory:
+    id: str
+    summary: str
+    aliases: tuple[str, ...]
+    score: float | None
+    vector: str | None
+    severity: Severity | None
+    informational: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Vulnerability:
+    package: Package
+    advisories: tuple[Advisory, ...]
+    fixed_version: str | None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.advisories)
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        own = set(self.ids)
+        return tuple(sorted({al for a in self.advisories for al in a.aliases} - own))
+
+    @property
+    def primary_id(self) -> str:
+        """A CVE when one is known (stable across databases), else the smallest advisory id."""
+        every = set(self.ids) | set(self.aliases)
+        cves = sorted(i for i in every if i.startswith("CVE-"))
+        return cves[0] if cves else min(self.ids)
+
+    @property
+    def severity(self) -> Severity | None:
+        rated = [a.severity for a in self.advisories if a.severity is not None]
+        return max(rated, key=lambda s: s.rank) if rated else None
+
+    @property
+    def informational(self) -> str | None:
+        kinds = {a.informational for a in self.advisories}
+        return next(iter(kinds)) if len(kinds) == 1 and None not in kinds else None
+
+
+def package_affected(pkg: Package, ranges: Sequence[Any], versions: Sequence[str]) -> tuple[bool, list[str]]:
+    """(affected?, fixed versions above the installed one in the ranges that matched)."""
+    hit = listed(pkg.ecosystem, pkg.version, versions)
+    fixes: list[str] = []
+    for range_type, events in ranges:
+        if in_range(pkg.ecosystem, pkg.version, range_type, events):
+            hit = True
+            fixes += fixed_above(pkg.ecosystem, pkg.version, range_type, events)
+    return hit, fixes
+
+
+class Matcher:
+    """Looks packages up in an open database; one instance per audit (it caches advisories)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._advisories: dict[str, Advisory] = {}
+
+    def ecosystems(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT ecosystem FROM sources")}
+
+    def match(self, packages: Iterable[Package]) -> list[Vulnerability]:
+        out: list[Vulnerability] = []
+        for pkg in packages:
+            if not pkg.version:
+                continue
+            rows = self.conn.execute(
+                "SELECT advisory_id, ranges, versions FROM affected WHERE ecosystem = ? AND name = ?",
+                (pkg.ecosystem, pkg.key)).fetchall()
+            if not rows:
+                continue
+            hits: dict[str, list[str]] = {}
+            for advisory_id, ranges, versions in rows:
+                hit, fixes = package_affected(pkg, json.loads(ranges), json.loads(versions))
+                if hit:
+                    hits.setdefault(advisory_id, []).extend(fixes)
+            if hits:
+                out += self._group(pkg, hits)
+        return out
+
+    def _advisory(self, advisory_id: str) -> Advisory | None:
+        if advisory_id not in self._advisories:
+            row = self.conn.execute(
+                "SELECT summary, aliases, score, vector, severity, withdrawn, informational "
+                "FROM advisories WHERE id = ?", (advisory_id,)).fetchone()
+            if row is None or row[5]:
+                return None  # withdrawn advisories are not reported
+            self._advisories[advisory_id] = Advisory(
+                advisory_id, row[0] or "", tuple(json.loads(row[1] or "[]")), row[2], row[3],
+                Severity(row[4]) if row[4] else None, row[6])
+        return self._advisories[advisory_id]
+
+    def _group(self, pkg: Package, hits: dict[str, list[str]]) -> list[Vulnerability]:
+        advisories = [a for a in (self._advisory(i) for i in sorted(hits)) if a is not None]
+        groups: list[tuple[set[str], list[Advisory]]] = []
+        for adv in advisories:
+            names = {adv.id, *adv.aliases}
+            joined = [g for g in groups if g[0] & names]
+            merged: tuple[set[str], list[Advisory]] = (names, [adv])
+            for g in joined:
+                merged[0].update(g[0])
+                merged[1].extend(g[1])
+                groups.remove(g)
+            groups.append(merged)
+        out = []
+        for _, members in groups:
+            fixes = [f for a in members for f in hits[a.id]]
+            fixed = min(fixes, key=lambda v: version_key(pkg.ecosystem, v)) if fixes else None
+            out.append(Vulnerability(pkg, tuple(sorted(members, key=lambda a: a.id)), fixed))
+        return sorted(out, key=lambda v: v.primary_id)

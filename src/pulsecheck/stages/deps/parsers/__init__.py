@@ -1,0 +1,127 @@
+"""Which parser reads which file, and the walk that finds them anywhere in a repository.
+
+A parser takes the file's text and its repo-relative path and returns packages, or raises
+:class:`~pulsecheck.stages.deps.parsers.common.LockfileError` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pulsecheck.stages.deps.package import Package
+from pulsecheck.stages.deps.parsers import golang, maven, npm, python, simple
+from pulsecheck.stages.deps.parsers.common import LockfileError, read_text
+from pulsecheck.stages.deps.parsers.requirements import parse_requirements
+
+TextParser = Callable[[str, str], list[Package]]
+
+# (file-name glob, ecosystem, parser); the first glob that matches a name wins.
+PARSERS: tuple[tuple[str, str, TextParser], ...] = (
+    ("poetry.lock", "PyPI", python.parse_poetry),
+    ("Pipfile.lock", "PyPI", python.parse_pipfile_lock),
+    ("uv.lock", "PyPI", python.parse_uv_lock),
+    ("pdm.lock", "PyPI", python.parse_pdm_lock),
+    ("pylock.toml", "PyPI", python.parse_pylock),
+    ("pylock.*.toml", "PyPI", python.parse_pylock),
+    ("pyproject.toml", "PyPI", python.parse_pyproject),
+    ("package-lock.json", "npm", npm.parse_package_lock),
+    ("npm-shrinkwrap.json", "npm", npm.parse_package_lock),
+    ("yarn.lock", "npm", npm.parse_yarn_lock),
+    ("pnpm-lock.yaml", "npm", npm.parse_pnpm_lock),
+    ("bun.lock", "npm", npm.parse_bun_lock),
+    ("go.mod", "Go", golang.parse_go_mod),
+    ("Cargo.lock", "crates.io", simple.parse_cargo_lock),
+    ("Gemfile.lock", "RubyGems", simple.parse_gemfile_lock),
+    ("gems.locked", "RubyGems", simple.parse_gemfile_lock),
+    ("composer.lock", "Packagist", simple.parse_composer_lock),
+    ("pom.xml", "Maven", maven.parse_pom),
+    ("gradle.lockfile", "Maven", simple.parse_gradle_lockfile),
+    ("buildscript-gradle.lockfile", "Maven", simple.parse_gradle_lockfile),
+    ("packages.lock.json", "NuGet", simple.parse_nuget_lock),
+    ("pubspec.lock", "Pub", simple.parse_pubspec_lock),
+)
+REQUIREMENTS_GLOBS = ("*requirements*.txt", "*constraints*.txt")
+SKIP_DIRS = frozenset({"node_modules", ".git", "vendor", "third_party", "site-packages", ".venv", "venv",
+                       "__pycache__", ".tox", ".nox", "bower_components", ".hg", ".svn", "dist-packages"})
+# A manifest whose directory also holds one of these lockfiles adds nothing but duplicates.
+SUPERSEDED_BY = {"pyproject.toml": ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")}
+
+
+@dataclass
+class ScanResult:
+    packages: list[Package] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """One line per file that could not be read or entry that could not be checked."""
+    files: list[str] = field(default_factory=list)
+
+
+def parser_for(name: str) -> tuple[str, TextParser] | None:
+    for pattern, ecosystem, parser in PARSERS:
+        if fnmatch.fnmatchcase(name, pattern):
+            return ecosystem, parser
+    return None
+
+
+def is_requirements(rel: str) -> bool:
+    """pip requirement files: ``*requirements*.txt``, ``*constraints*.txt``, ``requirements/*.txt``."""
+    parts = rel.split("/")
+    if any(fnmatch.fnmatchcase(parts[-1], p) for p in REQUIREMENTS_GLOBS):
+        return True
+    return len(parts) >= 2 and parts[-2] == "requirements" and parts[-1].endswith(".txt")
+
+
+def walk(root: Path, include_vendored: bool = False, excluded: Callable[[str], bool] | None = None
+         ) -> Iterator[Path]:
+    """Every lockfile/manifest under ``root`` (vendored and node_modules trees skipped)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        dirnames[:] = sorted(d for d in dirnames if (include_vendored or d not in SKIP_DIRS)
+                             and not (excluded and excluded(f"{rel_dir}/{d}".lstrip("./"))))
+        names = set(filenames)
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}".lstrip("./") if rel_dir != "." else name
+            if excluded and excluded(rel):
+                continue
+            if any(lock in names for lock in SUPERSEDED_BY.get(name, ())):
+                continue
+            if parser_for(name) or is_requirements(rel):
+                yield Path(dirpath) / name
+
+
+def parse_as(path: Path, root: Path, filename: str, result: ScanResult) -> None:
+    """Parse ``path`` with the parser for ``filename``; problems become one-line messages."""
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+    result.files.append(rel)
+    try:
+        found = parser_for(filename)
+        if found is None:
+            req = parse_requirements(path, root)
+            result.packages += req.packages
+            result.problems += req.skipped
+            return
+        result.packages += found[1](read_text(path), rel)
+    except LockfileError as exc:
+        result.problems.append(f"{rel}: {exc}")
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        result.problems.append(f"{rel}: unexpected content ({type(exc).__name__})")
+
+
+def dedupe(packages: list[Package]) -> list[Package]:
+    """One entry per package version per manifest (includes and nested copies repeat them)."""
+    unique: dict[tuple[str, str, str, str], Package] = {}
+    for pkg in packages:
+        unique.setdefault((pkg.ecosystem, pkg.key, pkg.version, pkg.path), pkg)
+    return list(unique.values())
+
+
+def scan(root: Path, include_vendored: bool = False, excluded: Callable[[str], bool] | None = None
+         ) -> ScanResult:
+    result = ScanResult()
+    for path in walk(root, include_vendored, excluded):
+        parse_as(path, root, path.name, result)
+    result.packages = dedupe(result.packages)
+    return result

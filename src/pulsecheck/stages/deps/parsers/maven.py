@@ -1,0 +1,67 @@
+"""pom.xml: declared dependencies and dependencyManagement pins, with ``${property}`` values
+resolved from the pom's own ``<properties>`` (and ``project.version``). Parent poms and BOM
+imports are not fetched: what cannot be resolved is skipped, never guessed."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET  # noqa: S405 - DTDs/entities are refused below
+
+from pulsecheck.stages.deps.package import Package
+from pulsecheck.stages.deps.parsers.common import Lines, LockfileError
+
+_PROP = re.compile(r"\$\{([^}]+)\}")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(elem: ET.Element, name: str) -> ET.Element | None:
+    return next((c for c in elem if _local(c.tag) == name), None)
+
+
+def _text(elem: ET.Element | None, name: str) -> str:
+    child = _child(elem, name) if elem is not None else None
+    return (child.text or "").strip() if child is not None else ""
+
+
+def parse_pom(text: str, rel: str) -> list[Package]:
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise LockfileError("DTDs and entities are not allowed in a pom")
+    try:
+        root = ET.fromstring(text)  # noqa: S314 - no DTD, so no entity expansion
+    except ET.ParseError as exc:
+        raise LockfileError(f"invalid XML: {exc}") from None
+    if _local(root.tag) != "project":
+        raise LockfileError("not a Maven <project>")
+    props = {_local(p.tag): (p.text or "").strip() for p in (_child(root, "properties") or [])}
+    props.setdefault("project.version", _text(root, "version"))
+    props.setdefault("project.groupId", _text(root, "groupId"))
+    lines = Lines(text)
+
+    def resolve(value: str) -> str:
+        for _ in range(5):
+            value = _PROP.sub(lambda m: props.get(m.group(1), m.group(0)), value)
+        return value
+
+    out = []
+    containers = [_child(root, "dependencies")]
+    management = _child(root, "dependencyManagement")
+    if management is not None:
+        containers.append(_child(management, "dependencies"))
+    for container in containers:
+        for dep in container if container is not None else []:
+            group, artifact = resolve(_text(dep, "groupId")), resolve(_text(dep, "artifactId"))
+            version = resolve(_text(dep, "version"))
+            if not group or not artifact or not version or "${" in version:
+                continue
+            if version[:1] in "[(":
+                version = version[1:].split(",", 1)[0].strip()  # lowest version of a range
+                if not version:
+                    continue
+            scope = _text(dep, "scope")
+            out.append(Package("Maven", f"{group}:{artifact}", version, rel,
+                               lines.find(f"<artifactId>{_text(dep, 'artifactId')}</artifactId>"),
+                               direct=True, dev=scope == "test"))
+    return out

@@ -1,0 +1,103 @@
+"""pip requirements files: pins, hashes, markers, extras, ``-r``/``-c`` includes, continuations.
+
+Only ``==``/``===`` pins name an installed version; other requirements are kept with an empty
+version (reported as unpinned, never checked as clean). URLs, paths and editable installs
+cannot be matched to advisories and are listed in ``skipped`` for the stage to note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from pulsecheck.stages.deps.package import Package
+from pulsecheck.stages.deps.parsers.common import LockfileError, read_text
+
+_INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
+_OPTION_TAIL = re.compile(r"\s+--?[a-zA-Z][\w-]*(?:[= ]\S+)?.*$")
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_URLISH = re.compile(r"^(?:[a-z+]+://|\.{0,2}/|[A-Za-z]:\\|file:)")
+
+
+@dataclass
+class RequirementsResult:
+    packages: list[Package] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Join ``\\`` continuations first, then strip comments, as pip does."""
+    out: list[tuple[int, str]] = []
+    buf, start = "", 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not buf:
+            start = number
+        if raw.endswith("\\") and not raw.lstrip().startswith("#"):
+            buf += raw[:-1]
+            continue
+        line = _COMMENT.sub("", buf + raw).strip()
+        buf = ""
+        if line:
+            out.append((start, line))
+    tail = _COMMENT.sub("", buf).strip()
+    if tail:
+        out.append((start, tail))
+    return out
+
+
+def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
+                       result: RequirementsResult | None = None) -> RequirementsResult:
+    """Parse ``path`` and every file it includes (each once: include cycles are harmless)."""
+    seen = _seen if _seen is not None else set()
+    res = result if result is not None else RequirementsResult()
+    real = path.resolve()
+    if real in seen:
+        return res
+    seen.add(real)
+    rel = _relative(path, root)
+    text = read_text(path)
+    for number, line in _logical_lines(text):
+        inc = _INCLUDE.match(line)
+        if inc:
+            target = (path.parent / inc.group(2)).resolve()
+            if not target.is_relative_to(root.resolve()):
+                res.skipped.append(f"{rel}:{number}: include {inc.group(2)} is outside the repository")
+            elif not target.is_file():
+                res.skipped.append(f"{rel}:{number}: included file {inc.group(2)} not found")
+            else:
+                try:
+                    parse_requirements(target, root, seen, res)
+                except LockfileError as exc:
+                    res.skipped.append(f"{_relative(target, root)}: {exc}")
+            continue
+        if line.startswith(("-e", "--editable")):
+            res.skipped.append(f"{rel}:{number}: editable install is not checked")
+            continue
+        if line.startswith("-"):
+            continue  # global options: --index-url, --hash on its own line, -f ...
+        spec = _OPTION_TAIL.sub("", line).strip()
+        if _URLISH.match(spec) or spec.endswith((".whl", ".tar.gz", ".zip")):
+            res.skipped.append(f"{rel}:{number}: URL or local path requirement is not checked")
+            continue
+        try:
+            req = Requirement(spec)
+        except InvalidRequirement:
+            res.skipped.append(f"{rel}:{number}: not a requirement")
+            continue
+        if req.url:
+            res.skipped.append(f"{rel}:{number}: {req.name} from a URL is not checked")
+            continue
+        pins = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+        res.packages.append(Package("PyPI", req.name, pins[0] if len(pins) == 1 else "", rel, number,
+                                    direct=None))
+    return res
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,110 @@
+"""Lockfiles with one flat list of resolved packages: Cargo.lock, Gemfile.lock, composer.lock,
+packages.lock.json (NuGet), pubspec.lock (Dart), gradle.lockfile."""
+
+from __future__ import annotations
+
+import re
+
+from pulsecheck.stages.deps.package import Package
+from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_json, load_toml, load_yaml
+
+
+def parse_cargo_lock(text: str, rel: str) -> list[Package]:
+    doc, lines = load_toml(text), Lines(text)
+    out = []
+    for entry in doc.get("package", []) or []:
+        if not isinstance(entry, dict) or "name" not in entry or "version" not in entry:
+            continue
+        source = str(entry.get("source", ""))
+        if source and not source.startswith("registry+"):
+            continue  # git and path crates are not crates.io releases
+        if not source and "checksum" not in entry:
+            continue  # a workspace member: the project itself
+        name = str(entry["name"])
+        out.append(Package("crates.io", name, str(entry["version"]), rel, lines.find(f'name = "{name}"')))
+    return out
+
+
+_GEM_SPEC = re.compile(r"^    ([^\s(]+) \(([^)]+)\)\s*$")
+
+
+def parse_gemfile_lock(text: str, rel: str) -> list[Package]:
+    out = []
+    section = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line and not line.startswith(" "):
+            section = line.strip()
+            continue
+        if section != "GEM":
+            continue  # GIT and PATH gems are not RubyGems releases
+        match = _GEM_SPEC.match(line)
+        if match:
+            version = match.group(2).split("-", 1)[0] if re.search(r"-[a-z]", match.group(2)) else match.group(2)
+            out.append(Package("RubyGems", match.group(1), version, rel, number))
+    return out
+
+
+def parse_composer_lock(text: str, rel: str) -> list[Package]:
+    doc, lines = load_json(text), Lines(text)
+    if not isinstance(doc, dict):
+        raise LockfileError("not a composer.lock object")
+    out = []
+    for section, dev in (("packages", False), ("packages-dev", True)):
+        for entry in doc.get(section) or []:
+            if isinstance(entry, dict) and entry.get("name") and entry.get("version"):
+                name = str(entry["name"])
+                out.append(Package("Packagist", name, str(entry["version"]), rel,
+                                   lines.find(f'"name": "{name}"'), dev=dev))
+    return out
+
+
+def parse_nuget_lock(text: str, rel: str) -> list[Package]:
+    doc, lines = load_json(text), Lines(text)
+    if not isinstance(doc, dict):
+        raise LockfileError("not a packages.lock.json object")
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for framework in (doc.get("dependencies") or {}).values():
+        for name, info in (framework or {}).items():
+            if not isinstance(info, dict) or info.get("type") == "Project" or not info.get("resolved"):
+                continue
+            version = str(info["resolved"])
+            if (name.lower(), version) in seen:
+                continue
+            seen.add((name.lower(), version))
+            out.append(Package("NuGet", name, version, rel, lines.find(f'"{name}": {{'),
+                               direct=info.get("type") == "Direct"))
+    return out
+
+
+def parse_pubspec_lock(text: str, rel: str) -> list[Package]:
+    doc, lines = load_yaml(text), Lines(text)
+    if doc is None:
+        return []
+    if not isinstance(doc, dict):
+        raise LockfileError("not a pubspec.lock mapping")
+    out = []
+    for name, info in (doc.get("packages") or {}).items():
+        if not isinstance(info, dict) or not info.get("version"):
+            continue
+        if info.get("source") == "sdk":
+            continue  # flutter/dart SDK packages ship with the SDK
+        dependency = str(info.get("dependency", ""))
+        out.append(Package("Pub", str(name), str(info["version"]), rel, lines.find(f"  {name}:"),
+                           direct=dependency.startswith("direct"), dev=dependency == "direct dev"))
+    return out
+
+
+def parse_gradle_lockfile(text: str, rel: str) -> list[Package]:
+    out = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#") or line.startswith("empty="):
+            continue
+        coords = line.split("=", 1)[0].split(":")
+        if len(coords) != 3 or not all(coords):
+            continue
+        configs = line.split("=", 1)[1] if "=" in line else ""
+        dev = all("test" in c.lower() for c in configs.split(",")) if configs else None
+        out.append(Package("Maven", f"{coords[0]}:{coords[1]}", coords[2], rel, number, dev=dev))
+    return out

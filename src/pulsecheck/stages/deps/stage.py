@@ -1,0 +1,147 @@
+"""The deps stage: find lockfiles, match them against the local OSV database, report.
+
+Nothing here may turn "could not check" into "clean": a missing database or an ecosystem the
+database lacks becomes a coverage gap (the audit ends partial), unreadable lockfiles and
+unpinned requirements become notes naming the file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from pulsecheck.model import Confidence, FileLocation, Finding, Rule, Targets
+from pulsecheck.stages.deps import db as osvdb
+from pulsecheck.stages.deps import eol
+from pulsecheck.stages.deps.match import Matcher, Vulnerability
+from pulsecheck.stages.deps.package import Package
+from pulsecheck.stages.deps.parsers import scan
+from pulsecheck.stages.deps.rules import ALL_RULES, UNMAINTAINED, VULNERABLE
+from pulsecheck.stages.deps.versions import version_key
+from pulsecheck.stages.interface import StageContext
+from pulsecheck.textsafe import one_line
+
+STALE_DAYS = 7
+
+
+def _names(pkgs: Sequence[Package], limit: int = 8) -> str:
+    names = sorted({f"{p.name}{'@' + p.version if p.version else ''}" for p in pkgs})
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def display_version(pkg: Package, version: str) -> str:
+    """Go module versions are written with a ``v`` in go.mod; OSV stores them without."""
+    if pkg.ecosystem == "Go" and pkg.name != "stdlib" and not version.startswith("v"):
+        return f"v{version}"
+    return version
+
+
+def to_finding(vuln: Vulnerability) -> Finding:
+    pkg = vuln.package
+    rule: Rule = UNMAINTAINED if vuln.informational else VULNERABLE
+    others = [i for i in (*vuln.ids, *vuln.aliases) if i != vuln.primary_id]
+    fixed = display_version(pkg, vuln.fixed_version) if vuln.fixed_version else None
+    summary = "; ".join(dict.fromkeys(a.summary for a in vuln.advisories if a.summary)) or "no summary"
+    message = (f"{pkg.name} {pkg.version} ({pkg.ecosystem}) is affected by {vuln.primary_id}"
+               f"{' (' + ', '.join(others) + ')' if others else ''}: {one_line(summary)[:300].rstrip('.')}. "
+               + (f"Fixed in {fixed}." if fixed else "No fixed version is published."))
+    severity = vuln.severity or rule.severity
+    if vuln.informational:
+        severity = rule.severity
+    return Finding.from_rule(
+        rule, message=message, location=FileLocation(pkg.path, pkg.line, pkg.line),
+        severity=severity,
+        confidence=Confidence.MEDIUM if pkg.path.endswith("pom.xml") else Confidence.HIGH,
+        evidence=f"{pkg.name}=={pkg.version}",
+        remediation=(f"Upgrade {pkg.name} to {fixed} or later." if fixed else rule.remediation),
+        identity=f"{pkg.ecosystem}:{pkg.key}@{pkg.version}:{vuln.primary_id}",
+        properties={
+            "package": pkg.name, "version": pkg.version, "ecosystem": pkg.ecosystem, "purl": pkg.purl,
+            "advisory_ids": list(vuln.ids), "aliases": list(vuln.aliases), "primary_id": vuln.primary_id,
+            "fixed_version": fixed, "direct": pkg.direct, "dev": pkg.dev,
+            "scope": "dev" if pkg.dev else ("runtime" if pkg.dev is False else "unknown"),
+            "dependency": "direct" if pkg.direct else ("transitive" if pkg.direct is False else "unknown"),
+            "cvss_score": max((a.score for a in vuln.advisories if a.score is not None), default=None),
+            "cvss_vector": next((a.vector for a in vuln.advisories if a.vector), None),
+            "informational": vuln.informational,
+        },
+    )
+
+
+class DepsStage:
+    name = "deps"
+
+    def applies(self, targets: Targets) -> bool:
+        return targets.path is not None
+
+    def rules(self) -> Sequence[Rule]:
+        return ALL_RULES
+
+    def run(self, ctx: StageContext) -> Iterator[Finding]:
+        root = ctx.repo
+        if root is None:
+            return
+        excludes = ctx.settings.exclude
+
+        def excluded(rel: str) -> bool:
+            return any(fnmatch.fnmatch(rel, pat) for pat in excludes)
+
+        result = scan(root, include_vendored=bool(ctx.options.get("include_vendored")), excluded=excluded)
+        for problem in result.problems:
+            ctx.note(problem)
+        packages = result.packages
+        ctx.facts["manifests"] = result.files
+        ctx.facts["packages"] = len(packages)
+        unpinned: dict[str, list[Package]] = defaultdict(list)
+        odd: dict[str, list[Package]] = defaultdict(list)
+        checkable: list[Package] = []
+        for pkg in packages:
+            if not pkg.version:
+                unpinned[pkg.path].append(pkg)
+            elif version_key(pkg.ecosystem, pkg.version) is None:
+                odd[pkg.path].append(pkg)
+            else:
+                checkable.append(pkg)
+        for path, pkgs in unpinned.items():
+            ctx.note(f"{path}: {len(pkgs)} requirement(s) without an exact pin not checked: {_names(pkgs)}")
+        for path, pkgs in odd.items():
+            ctx.note(f"{path}: version format not recognised, checked by exact version only: {_names(pkgs)}")
+        checkable += [p for pkgs in odd.values() for p in pkgs]
+        if ctx.options.get("eol", True):
+            yield from eol.findings(packages, root)
+        if not checkable:
+            return
+        yield from self._match(ctx, checkable)
+
+    def _match(self, ctx: StageContext, packages: list[Package]) -> Iterator[Finding]:
+        db_path = osvdb.default_path(ctx.options)
+        try:
+            statuses = {s.ecosystem: s for s in osvdb.status(db_path)}
+            conn = osvdb.connect(db_path)
+        except osvdb.DatabaseError as exc:
+            by_file: dict[str, list[Package]] = defaultdict(list)
+            for pkg in packages:
+                by_file[pkg.path].append(pkg)
+            for path, pkgs in sorted(by_file.items()):
+                ctx.gap(f"{path}: {len(pkgs)} package(s) unchecked, {one_line(str(exc))}: {_names(pkgs)}")
+            return
+        try:
+            used = sorted({p.ecosystem for p in packages})
+            covered = [p for p in packages if p.ecosystem in statuses]
+            for eco in used:
+                if eco not in statuses:
+                    missing = [p for p in packages if p.ecosystem == eco]
+                    ctx.gap(f"{len(missing)} {eco} package(s) unchecked: the vulnerability database has no "
+                            f"{eco} advisories (run 'pulsecheck db update --ecosystem {eco}'): {_names(missing)}")
+                elif statuses[eco].age_days() > STALE_DAYS:
+                    ctx.note(f"vulnerability database for {eco} is {statuses[eco].age_days():.0f} days old "
+                             f"(run 'pulsecheck db update')")
+            ctx.facts["database"] = {e: s.advisories for e, s in statuses.items()}
+            for vuln in Matcher(conn).match(covered):
+                if ctx.cancel.is_set():
+                    return
+                yield to_finding(vuln)
+        finally:
+            conn.close()

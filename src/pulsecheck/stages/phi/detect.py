@@ -1,0 +1,177 @@
+"""Find identifiers in text: candidates by shape, kept only when a validator or context agrees.
+
+One pass per candidate family (digit runs, upper-case alphanumerics, e-mails, keywords) over a
+whole chunk, so throughput does not depend on line length. A hit is (kind, offset, synthetic);
+the value itself is never kept past validation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from pulsecheck.stages.phi import validators as v
+
+_DIGITS = re.compile(r"(?<![\w.+/:-])(?:\+?1[ .-]?)?\(?\d[\d ().-]{7,24}\d(?![\w-]|\.\d)")
+_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
+_MBI = re.compile(r"(?<![\w-])[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}(?![\w-])")
+_DEA = re.compile(r"(?<![\w-])[A-Z][A-Z9]\d{7}(?![\w-])")
+_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,24})\b")
+_KEYWORDS = re.compile(r"(?i)\b(?:(dob|d\.o\.b|date[ _-]?of[ _-]?birth|birth[ _-]?date|birthday|born(?: on)?)"
+                       r"|(mrn|medical[ _-]?record[ _-]?(?:number|no|num|#)?|chart[ _-]?(?:no|number|#))"
+                       r"|(icd(?:-?10)?(?:[ _-]?cm)?|diagnosis|dx))\b")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|"
+                   r"\d{1,2} [A-Z][a-z]{2,8},? \d{4}|\d{8}")
+_MRN_VALUE = re.compile(r"[\"']?\s*(?:[:=#]|is|no\.?)?\s*[\"']?\s*([A-Z0-9][A-Z0-9-]{4,19})\b", re.I)
+_ICD = re.compile(r"\b[A-TV-Z]\d[0-9AB](?:\.[0-9A-TV-Z]{1,4})?\b")
+_SEP = re.compile(r"[ ().-]+")
+_CTX = {
+    "ssn": re.compile(r"(?i)ssn|social[ _-]?sec|ss#|soc\.? ?sec|ssn_?no"),
+    "npi": re.compile(r"(?i)\bnpi|us-npi|national provider"),
+    "dea": re.compile(r"(?i)\bdea\b|dea[ _#-]"),
+    "nhs": re.compile(r"(?i)\bnhs|nhs-number"),
+    "ca_health_card": re.compile(r"(?i)ohip|health[ _-]?card|\bphn\b|\bhcn\b|personal health number"),
+    "phone": re.compile(r"(?i)phone|tel\b|mobile|cell|fax|contact"),
+    "test_card": re.compile(r"(?i)test|sandbox|stripe|braintree|adyen|example|sample|dummy|fake|demo"),
+}
+_FAKE_EMAIL_TLDS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "py", "css", "map", "json", "lock",
+                    "md", "txt", "html", "ico", "woff", "woff2"}
+_FAKE_EMAIL_LOCAL = {"git", "noreply", "no-reply", "donotreply"}
+_TEST_CARDS = {
+    "4111111111111111", "4242424242424242", "4012888888881881", "4222222222222", "5555555555554444",
+    "5105105105105100", "378282246310005", "371449635398431", "378734493671000", "6011111111111117",
+    "6011000990139424", "30569309025904", "38520000023237", "3530111333300000", "3566002020360505",
+    "4000056655665556", "5200828282828210", "2223003122003222", "6200000000000005", "4000000000000002",
+    "4000000000009995", "4000002500003155", "4000000000000077", "4000000000003220", "4012000033330026",
+    "5454545454545454", "4917610000000000", "6011601160116611", "4988438843884305", "3700000000000002",
+    "4444333322221111", "5500000000000004", "340000000000009", "6011000000000004", "4007000000027",
+}
+_SYNTHETIC = re.compile(r"(?i)synthea|synthetichealth|@example\.(?:org|com|net)|\bexample\.(?:org|com|net)/|"
+                        r"\b(?:fake|dummy|faker|mock|synthetic)[ _-]?(?:patient|data|person|user)")
+_NAME = re.compile(r"(?:\b(?:name|patient|first[ _]?name|last[ _]?name|given|family|surname|full[ _]?name|FIRST|LAST)"
+                   r"\b[\"']?\s*[:=,]\s*[\[\"']*\s*[A-Z][a-zà-ÿ]+|\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-zà-ÿ]+)")
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> re.Pattern[str]:
+    words = resources.files(__package__).joinpath("data/first_names.txt").read_text("utf-8").split()
+    alt = "|".join(sorted({w.capitalize() for w in words}, key=len, reverse=True))
+    return re.compile(r"\b(?:" + alt + r")\s+[A-Z][a-zà-ÿ]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    kind: str
+    offset: int
+    synthetic: bool = False
+
+
+def _window(text: str, start: int, end: int, before: int = 80, after: int = 0) -> str:
+    ls = text.rfind("\n", max(0, start - before), start) + 1 if before else start
+    return text[max(ls, start - before):end + after]
+
+
+def has_name(text: str, start: int, end: int, span: int = 300) -> bool:
+    window = text[max(0, start - span):end + span]
+    return bool(_NAME.search(window) or _first_names().search(window))
+
+
+def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
+    raw = m.group(0)
+    groups = [g for g in _SEP.split(raw.strip("()+ ")) if g]
+    digits = "".join(groups)
+    if not digits.isdigit():
+        return None
+    shape = [len(g) for g in groups]
+    near = context + _window(text, m.start(), m.end())
+    seps = set(re.sub(r"\d", "", raw))
+    if shape == [3, 2, 4] and seps <= {"-", " "}:
+        if v.ssn(digits):
+            return Hit("ssn", m.start())
+        return None
+    if len(digits) == 9 and len(groups) == 1:
+        return Hit("ssn", m.start()) if _CTX["ssn"].search(near) and v.ssn(digits) else None
+    if len(digits) == 10 and (len(groups) == 1 or shape == [3, 3, 4]):
+        if _CTX["npi"].search(near) and v.npi(digits):
+            return Hit("npi", m.start())
+        if _CTX["nhs"].search(near) and v.nhs(digits):
+            return Hit("nhs_number", m.start())
+        if _CTX["ca_health_card"].search(near) and v.ca_health_card(digits):
+            return Hit("ca_health_card", m.start())
+    if shape in ([3, 3, 4], [1, 3, 3, 4]) and not (seps <= {" ", "."} and _CTX["phone"].search(near) is None
+                                                    and "(" not in raw and "." in seps):
+        if v.nanp_phone(digits):
+            return Hit("phone", m.start(), synthetic=digits[-7:-4] == "555" or digits[-10:-7] == "555")
+        return None
+    if len(digits) == 10 and len(groups) == 1 and _CTX["phone"].search(near) and v.nanp_phone(digits):
+        return Hit("phone", m.start())
+    if raw.startswith("+") and 8 <= len(digits) <= 15 and not raw.startswith("+1") and len(groups) >= 2:
+        return Hit("phone", m.start())
+    card_shape = 13 <= len(digits) <= 19 and (len(groups) == 1 or all(3 <= n <= 6 for n in shape))
+    if card_shape and seps <= {" ", "-"} and v.payment_card(digits) and digits not in _TEST_CARDS \
+            and not _CTX["test_card"].search(near):
+        return Hit("payment_card", m.start())
+    return None
+
+
+def _upper_hits(text: str, context: str) -> list[Hit]:
+    hits = []
+    for m in _IBAN.finditer(text):
+        compact = m.group(0).replace(" ", "")
+        if v.iban(compact[:v.IBAN_LENGTHS.get(compact[:2], 0)]):
+            hits.append(Hit("iban", m.start()))
+    for m in _MBI.finditer(text):
+        if m.group(0).count("-") in (0, 2) and v.mbi(m.group(0)):
+            hits.append(Hit("medicare_mbi", m.start()))
+    for m in _DEA.finditer(text):
+        if v.dea(m.group(0)) and _CTX["dea"].search(context + _window(text, m.start(), m.end())):
+            hits.append(Hit("dea", m.start()))
+    return hits
+
+
+def scan(text: str, context: str = "") -> list[Hit]:
+    """Every identifier found in ``text``; ``context`` (e.g. a CSV header) counts as nearby text."""
+    hits: list[Hit] = []
+    for m in _DIGITS.finditer(text):
+        hit = _digit_hit(text, m, context)
+        if hit:
+            hits.append(hit)
+    hits += _upper_hits(text, context)
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            local = m.group(0).split("@", 1)[0].lower()
+            if m.group(1).lower() in _FAKE_EMAIL_TLDS or local in _FAKE_EMAIL_LOCAL:
+                continue
+            domain = m.group(0).rsplit("@", 1)[1].lower()
+            hits.append(Hit("email", m.start(), synthetic=domain.startswith(("example.", "test.")) or
+                            domain in ("localhost", "test.com", "example.com")))
+    for m in _KEYWORDS.finditer(text):
+        hit = _keyword_hit(text, m, context)
+        if hit:
+            hits.append(hit)
+    return hits
+
+
+def _keyword_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
+    after = text[m.end():m.end() + 40]
+    if m.group(1):
+        date = _DATE.search(after)
+        if date and after[:date.start()].strip(" \t\"':=,|>-") == "" and has_name(text, m.start(), m.end()):
+            return Hit("dob_with_name", m.start())
+        return None
+    if m.group(2):
+        value = _MRN_VALUE.match(after)
+        if value and sum(c.isdigit() for c in value.group(1)) >= 4:
+            return Hit("mrn", m.start())
+        return None
+    code = _ICD.search(after)
+    if code and after[:code.start()].strip(" \t\"':=,|-") in ("", "code") and has_name(text, m.start(), m.end()):
+        return Hit("icd10_with_name", m.start())
+    return None
+
+
+def is_synthetic(text: str) -> bool:
+    """Markers of generated/test data (Synthea, example.org ids, fake-patient words)."""
+    return bool(_SYNTHETIC.search(text))

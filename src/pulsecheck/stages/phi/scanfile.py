@@ -1,0 +1,160 @@
+"""Scan one file (streamed in line-aligned chunks) or one history chunk into per-kind tallies.
+
+Memory stays flat whatever the file size: text is read ``CHUNK`` bytes at a time, cut at a
+newline, scanned, and dropped; only counts and the first line numbers are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pulsecheck.stages.phi import detect, structured
+
+CHUNK = 4 * 1024 * 1024
+JSON_PARSE_LIMIT = 64 * 1024 * 1024
+MAX_LINES_KEPT = 20
+CODE_EXT = (".py", ".js", ".ts", ".tsx", ".jsx", ".java", ".kt", ".go", ".rb", ".php", ".cs", ".swift", ".rs",
+            ".c", ".h", ".cpp", ".scala", ".dart", ".vue", ".html", ".css", ".scss", ".sh", ".toml", ".lock",
+            ".gradle", ".xml", ".tf", ".yml", ".yaml", ".cfg", ".ini", ".mod", ".sum")
+_CONTACT_KINDS = {"email", "phone"}
+_MANIFESTS = ("package.json", "pyproject.toml", "setup.py", "setup.cfg", "authors", "codeowners", ".mailmap",
+              "changelog", "license", "contributors", "maintainers", "notice", "composer.json", "pom.xml",
+              "cargo.toml", "gemspec", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock",
+              "uv.lock", "gemfile.lock", "go.sum", "security.md", "readme.md")
+
+
+@dataclass
+class Tally:
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+    synthetic: int = 0
+    details: set[str] = field(default_factory=set)
+
+    def add(self, line: int, synthetic: bool = False, n: int = 1) -> None:
+        self.count += n
+        self.synthetic += n if synthetic else 0
+        if len(self.lines) < MAX_LINES_KEPT:
+            self.lines.append(line)
+
+
+@dataclass
+class FileResult:
+    kinds: dict[str, Tally] = field(default_factory=dict)
+    synthetic_file: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def tally(self, kind: str) -> Tally:
+        return self.kinds.setdefault(kind, Tally())
+
+
+def _chunks(fh: io.TextIOBase) -> Iterator[str]:
+    rest = ""
+    while True:
+        block = fh.read(CHUNK)
+        if not block:
+            break
+        block = rest + block
+        cut = block.rfind("\n")
+        if cut < 0:
+            rest = block
+            continue
+        rest = block[cut + 1:]
+        yield block[:cut + 1]
+    if rest:
+        yield rest
+
+
+def scan_text_into(result: FileResult, text: str, first_line: int, context: str = "") -> None:
+    hits = detect.scan(text, context)
+    if not hits:
+        return
+    hits.sort(key=lambda h: h.offset)
+    line, pos = first_line, 0
+    for h in hits:
+        line += text.count("\n", pos, h.offset)
+        pos = h.offset
+        result.tally(h.kind).add(line, h.synthetic)
+
+
+def scan_file(path: Path, rel: str) -> FileResult:
+    """Value detectors over the whole file plus the structure detectors its type calls for.
+
+    Raises ``UnicodeDecodeError`` for a file that is not UTF-8 text (a binary in disguise)."""
+    result = FileResult()
+    lower = rel.lower()
+    is_csv = lower.endswith((".csv", ".tsv"))
+    header = ""
+    line = 1
+    with path.open("r", encoding="utf-8", errors="strict", newline="") as fh:
+        for i, chunk in enumerate(_chunks(fh)):
+            if i == 0:
+                result.synthetic_file = detect.is_synthetic(chunk[:200_000])
+                if is_csv:
+                    header = chunk.split("\n", 1)[0]
+            scan_text_into(result, chunk, line, header.lower())
+            if "PID|" in chunk:
+                n, first, kinds = structured.hl7_pids(chunk)
+                if n:
+                    t = result.tally("hl7_pid")
+                    t.add(line + (first or 1) - 1, result.synthetic_file, n)
+                    t.details |= set(kinds)
+            line += chunk.count("\n")
+    if is_csv and header:
+        _csv(path, rel, header, result)
+    elif lower.endswith((".json", ".ndjson", ".jsonl")) and path.stat().st_size <= JSON_PARSE_LIMIT:
+        _json(path, lower, result)
+    if (lower.endswith(CODE_EXT) or lower.rsplit("/", 1)[-1] in _MANIFESTS) and \
+            not set(result.kinds) - _CONTACT_KINDS:
+        for kind in _CONTACT_KINDS:
+            result.kinds.pop(kind, None)
+    return result
+
+
+def _csv(path: Path, rel: str, header: str, result: FileResult) -> None:
+    delim = "\t" if rel.lower().endswith(".tsv") or header.count("\t") > header.count(",") else ","
+    names = next(csv.reader([header], delimiter=delim), [])
+    classes = structured.classify_columns(names)
+    cols = structured.phi_columns(classes)
+    if not cols:
+        return
+    idx = [i for i, n in enumerate(names) if n in cols]
+    name_idx = [i for i, n in enumerate(names) if classes.get(n) and classes[n].kind == "name"]
+    rows = synthetic = 0
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim)
+        next(reader, None)
+        for row in reader:
+            if any(i < len(row) and row[i].strip() for i in idx):
+                rows += 1
+                if any(i < len(row) and structured.synthetic_name(row[i]) for i in name_idx):
+                    synthetic += 1
+    if rows:
+        t = result.tally("csv_phi")
+        t.add(1, result.synthetic_file or synthetic * 2 >= rows, rows)
+        t.details |= {f"{n} ({classes[n].kind})" for n in cols}
+
+
+def _json(path: Path, lower: str, result: FileResult) -> None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        docs = [json.loads(ln) for ln in text.splitlines() if ln.strip()] if lower.endswith((".ndjson", ".jsonl")) \
+            else [json.loads(text)]
+    except ValueError as exc:
+        result.notes.append(f"malformed JSON ({str(exc)[:80]}); values scanned, structure not checked")
+        return
+    records = [r for d in docs for r in structured.json_records(d)]
+    n, kinds, synthetic = structured.fhir_patients(records)
+    if n:
+        t = result.tally("fhir_patient")
+        t.add(1, synthetic or result.synthetic_file, n)
+        t.details |= set(kinds)
+    count, keys = structured.json_phi(records)
+    if count:
+        t = result.tally("json_phi")
+        t.add(1, result.synthetic_file, count)
+        t.details |= set(keys)

@@ -1,0 +1,123 @@
+"""The phi stage: patient and personal data committed to the repository or its history.
+
+Findings name the file and line (or row), the identifier kinds and their counts, never the
+values. Synthetic data (Synthea, example.org ids, fictional 555 numbers) is still listed,
+at low severity, so a reviewer can confirm it is fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from pulsecheck.model import FileLocation, Finding, Rule, Severity, Targets
+from pulsecheck.sources.git_history import is_git_repo, iter_history
+from pulsecheck.sources.worktree import iter_files
+from pulsecheck.stages.interface import StageContext, StageSkip
+from pulsecheck.stages.phi import structured
+from pulsecheck.stages.phi.rules import rules_by_kind
+from pulsecheck.stages.phi.scanfile import FileResult, scan_file, scan_text_into
+
+MAX_BYTES = 2 * 1024 ** 3
+VENDORED = ("*node_modules/*", ".venv/*", "venv/*", "*/.venv/*", "*site-packages/*", "*.min.js", "*.map")
+_KIND_LABEL = {"dob_with_name": "date of birth with name", "icd10_with_name": "ICD-10 code with name"}
+
+
+def findings_for(rel: str, result: FileResult, commit: str | None = None) -> Iterator[Finding]:
+    rules = rules_by_kind()
+    for kind, tally in sorted(result.kinds.items()):
+        rule = rules[kind]
+        synthetic = result.synthetic_file or tally.synthetic * 2 >= tally.count
+        label = _KIND_LABEL.get(kind, kind.replace("_", " "))
+        detail = f" ({', '.join(sorted(tally.details))})" if tally.details else ""
+        unit = "rows" if kind == "csv_phi" else "records" if kind in ("fhir_patient", "json_phi") else "occurrences"
+        lines = ", ".join(str(n) for n in tally.lines[:5]) + (" ..." if len(tally.lines) > 5 else "")
+        where = f"lines {lines}" if kind not in ("csv_phi", "json_phi", "fhir_patient") else "whole file"
+        message = f"{tally.count} {unit} of {label}{detail} in {rel} ({where})"
+        if synthetic:
+            message += "; looks synthetic (test-data markers), confirm it is not real patient data"
+        severity = Severity.LOW if synthetic and rule.severity > Severity.LOW else rule.severity
+        yield Finding.from_rule(
+            rule, message=message, location=FileLocation(rel, tally.lines[0] if tally.lines else None, commit=commit),
+            severity=severity, evidence=f"{kind} x{tally.count}{detail}", identity=kind,
+            properties={"kind": kind, "count": tally.count, "lines": tally.lines, "synthetic": synthetic,
+                        "details": sorted(tally.details)},
+        )
+
+
+class PhiStage:
+    name = "phi"
+
+    def applies(self, targets: Targets) -> bool:
+        return targets.path is not None
+
+    def rules(self) -> Sequence[Rule]:
+        return tuple(rules_by_kind().values())
+
+    def run(self, ctx: StageContext) -> Iterator[Finding]:
+        root = ctx.repo
+        if root is None or not root.is_dir():
+            raise StageSkip("no repository path to scan")
+        exclude = (*VENDORED, *ctx.settings.exclude, *ctx.options.get("exclude", ()))
+        binaries: list[str] = []
+
+        def on_skip(rel: str, reason: str) -> None:
+            if reason == "binary":
+                binaries.append(rel)
+            elif "symlink" not in reason:
+                ctx.note(f"{rel}: not scanned for PHI ({reason})")
+
+        for sf in iter_files(root, exclude=exclude, max_bytes=int(ctx.options.get("max_bytes", MAX_BYTES)),
+                             on_skip=on_skip):
+            if ctx.cancel.is_set():
+                return
+            try:
+                result = scan_file(sf.abs_path, sf.path)
+            except UnicodeDecodeError:
+                ctx.note(f"{sf.path}: not UTF-8 text (binary content?), not scanned for PHI")
+                continue
+            except OSError as exc:
+                ctx.note(f"{sf.path}: unreadable ({exc.strerror or exc})")
+                continue
+            for message in result.notes:
+                ctx.note(f"{sf.path}: {message}")
+            yield from findings_for(sf.path, result)
+        yield from self._dicom(root, binaries, ctx)
+        if ctx.options.get("history", True) and is_git_repo(root):
+            yield from self._history(root, ctx)
+
+    def _dicom(self, root: Path, binaries: list[str], ctx: StageContext) -> Iterator[Finding]:
+        for rel in binaries:
+            path = root / rel
+            if not rel.lower().endswith((".dcm", ".dicom")):
+                try:
+                    with path.open("rb") as fh:
+                        fh.seek(128)
+                        if fh.read(4) != b"DICM":
+                            continue
+                except OSError:
+                    continue
+            tags = structured.dicom_patient(path)
+            if tags is None:
+                ctx.note(f"{rel}: looks like DICOM but could not be parsed")
+                continue
+            if tags:
+                result = FileResult()
+                t = result.tally("dicom_patient")
+                t.add(1)
+                t.details |= set(tags)
+                yield from findings_for(rel, result)
+
+    def _history(self, root: Path, ctx: StageContext) -> Iterator[Finding]:
+        """Added lines of every commit; files still in the tree with the same hits are reported once."""
+        for chunk in iter_history(root, on_gap=ctx.gap):
+            if ctx.cancel.is_set():
+                return
+            if not chunk.lines or (root / chunk.path).is_file():
+                continue  # present now: the working-tree scan reports it with real line numbers
+            result = FileResult()
+            text = "\n".join(line for _, line in chunk.lines)
+            scan_text_into(result, text, 1)
+            for tally in result.kinds.values():
+                tally.lines = [chunk.lines[min(n, len(chunk.lines)) - 1][0] for n in tally.lines]
+            yield from findings_for(chunk.path, result, commit=chunk.commit)

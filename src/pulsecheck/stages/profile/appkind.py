@@ -1,0 +1,63 @@
+"""App kind (EHR, research, medical, wellness, general) with the evidence for it.
+
+The kind decides which rules and HIPAA safeguards the report emphasises, so it is scored
+from three independent signals: words in the project's own docs, the kinds of fields in the
+data map, and the FHIR resources it uses. Each contributes evidence lines.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+DOC_FILE = re.compile(r"(?:^|/)(?:readme[^/]*|docs?/[^/]+\.(?:md|rst|txt)|package\.json|pyproject\.toml|"
+                      r"setup\.cfg|pom\.xml|pubspec\.yaml|app\.json|.*\.gemspec)$", re.I)
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> list[dict[str, Any]]:
+    text = resources.files(__package__).joinpath("data/app_kinds.yaml").read_text(encoding="utf-8")
+    kinds: list[dict[str, Any]] = yaml.safe_load(text)["kinds"]
+    for k in kinds:
+        k["_rx"] = re.compile(r"\b(" + "|".join(re.escape(w) for w in k["keywords"]) + r")\b", re.I)
+    return kinds
+
+
+def classify_app(docs: dict[str, str], data_map: dict[str, Any], stack: dict[str, Any]) -> dict[str, Any]:
+    """``docs``: path -> text of README-like files. Returns ``{kind, label, scores, evidence}``."""
+    field_kinds: dict[str, list[str]] = {}
+    for table in data_map.get("tables", []):
+        for f in table["fields"]:
+            field_kinds.setdefault(f["kind"], []).append(table["name"])
+    n_fhir = len(data_map.get("fhir_resources", []))
+    scores: dict[str, float] = {}
+    evidence: dict[str, list[str]] = {}
+    for kind in _kinds():
+        score, ev = 0.0, []
+        for path, text in docs.items():
+            words = sorted({m.group(1).lower() for m in kind["_rx"].finditer(text)})
+            if words:
+                score += min(len(words), 5)
+                ev.append(f"{path}: mentions {', '.join(words[:5])}")
+        for dk, weight in (kind.get("data_kinds") or {}).items():
+            if dk in field_kinds:
+                score += weight
+                ev.append(f"data map: {dk} fields in {', '.join(sorted(set(field_kinds[dk]))[:4])}")
+        if kind.get("fhir_resources_min") and n_fhir >= kind["fhir_resources_min"]:
+            score += 4
+            ev.append(f"uses {n_fhir} FHIR resource types")
+        if kind["id"] == "ehr" and any(h["id"] in ("fhir", "hl7v2", "cda") for h in stack.get("health_standards", [])):
+            score += 1
+            ev.append("health standard libraries: " + ", ".join(h["name"] for h in stack["health_standards"]))
+        scores[kind["id"]] = score
+        evidence[kind["id"]] = ev
+    ranked = sorted(_kinds(), key=lambda k: -scores[k["id"]])
+    best = ranked[0]
+    if scores[best["id"]] < 2:
+        return {"kind": "general", "label": "General (no health signal)", "scores": scores, "evidence": []}
+    # An EHR needs real interoperability evidence, not just a README word.
+    return {"kind": best["id"], "label": best["label"], "scores": scores, "evidence": evidence[best["id"]]}

@@ -1,0 +1,131 @@
+"""Classify a field name (column, property, CSV header) as personal or medical data.
+
+Shared by the profile data map and the phi stage's CSV/JSON header checks so that both agree
+on what "a PHI column" is. The vocabulary lives in ``data/vocabulary.yaml``; this module only
+tokenises names and applies it, with care for false friends: ``created_at`` is a timestamp of
+the row, not a date of birth, and ``status`` is not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_LOCATION_IDENTIFIERS = frozenset({"address", "postal_code", "city", "geo"})
+_DATE_WORDS = frozenset({"at", "date", "on", "time", "timestamp", "datetime", "ts", "dt"})
+_BOOL_TYPES = frozenset({"bool", "boolean", "booleanfield", "bit"})
+
+
+@dataclass(frozen=True, slots=True)
+class FieldClass:
+    """What a field holds: ``kind`` (``ssn``, ``diagnosis``...) within a ``category``."""
+
+    kind: str
+    category: str
+    identity: bool
+    """A direct identifier of a person (name, SSN, email...): what co-location is about."""
+
+    @property
+    def hipaa_identifier(self) -> bool:
+        return self.category == "identifier" or self.kind in _LOCATION_IDENTIFIERS
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "category": self.category, "identity": self.identity,
+                "hipaa_identifier": self.hipaa_identifier}
+
+
+def tokens(name: str) -> list[str]:
+    """``patientDOB`` -> ``[patient, dob]``; ``date_of_birth`` -> ``[date, of, birth]``."""
+    return [t.lower() for t in _SPLIT.findall(name)]
+
+
+class Vocabulary:
+    """The compiled vocabulary: phrase -> class, plus the context lists."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.ignore = frozenset(data.get("ignore_tokens", []))
+        self.modifiers = frozenset(data.get("modifier_tokens", []))
+        self.false_friend_dates = frozenset(data.get("false_friend_dates", []))
+        self.person_tables = frozenset(data.get("person_tables", []))
+        self.medical_table_fields = frozenset(data.get("medical_table_fields", []))
+        self.table_kinds: dict[str, str] = dict(data.get("table_kinds", {}))
+        self.phrases: dict[tuple[str, ...], FieldClass] = {}
+        self.person_fields: dict[tuple[str, ...], FieldClass] = {}
+        self.by_kind: dict[str, FieldClass] = {}
+        for entry in data.get("fields", []):
+            cls = FieldClass(str(entry["kind"]), str(entry["category"]), bool(entry.get("identity")))
+            self.by_kind.setdefault(cls.kind, cls)
+            for phrase in entry.get("phrases", []):
+                self.phrases.setdefault(self._key(str(phrase)), cls)
+            for phrase in entry.get("table", []):
+                self.person_fields.setdefault(self._key(str(phrase)), cls)
+        self.longest = max((len(k) for k in self.phrases), default=1)
+
+    def _key(self, text: str) -> tuple[str, ...]:
+        return tuple(t for t in tokens(text) if t not in self.ignore)
+
+    def _phrase_match(self, toks: Sequence[str]) -> FieldClass | None:
+        for size in range(min(self.longest, len(toks)), 0, -1):
+            for start in range(len(toks) - size + 1):
+                cls = self.phrases.get(tuple(toks[start:start + size]))
+                if cls is None:
+                    continue
+                rest = [*toks[:start], *toks[start + size:]]
+                if any(t in self.modifiers for t in rest):
+                    return None
+                return cls
+        return None
+
+    def table_class(self, table: str | None) -> FieldClass | None:
+        """A table whose own name says what it holds (``medications``, ``lab_results``)."""
+        if not table:
+            return None
+        toks = self._key(table)
+        for tok in reversed(toks):
+            if tok in self.table_kinds:
+                return self.by_kind.get(self.table_kinds[tok])
+        cls = self._phrase_match(toks)
+        return cls if cls is not None and cls.category == "medical" else None
+
+    def is_person_table(self, table: str | None) -> bool:
+        return bool(table) and any(t in self.person_tables for t in self._key(table or ""))
+
+    def classify(self, field: str, table: str | None = None, type_hint: str | None = None) -> FieldClass | None:
+        """Classify one field of ``table``; ``None`` when it holds no personal/medical data."""
+        if type_hint and type_hint.lower().rsplit(".", 1)[-1].strip("()[]?") in _BOOL_TYPES:
+            return None
+        toks = self._key(field)
+        if not toks or (toks[0] in ("is", "has") and len(toks) > 1):
+            return None
+        if any(t in self.false_friend_dates for t in toks) and any(t in _DATE_WORDS for t in toks):
+            return None
+        if len(toks) == 2 and toks[1] == "id" and toks[0] in self.person_tables and not self.is_person_table(table):
+            return None  # a foreign key to a person row, not an identifier value
+        cls = self._phrase_match(toks)
+        if cls is not None:
+            return cls
+        if self.is_person_table(table):
+            person = self.person_fields.get(tuple(toks))
+            if person is not None:
+                return person
+        table_cls = self.table_class(table)
+        if table_cls is not None and all(t in self.medical_table_fields for t in toks):
+            return table_cls
+        return None
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    text = resources.files(__package__).joinpath("data/vocabulary.yaml").read_text(encoding="utf-8")
+    return Vocabulary(yaml.safe_load(text))
+
+
+def classify(field: str, table: str | None = None, type_hint: str | None = None) -> FieldClass | None:
+    return vocabulary().classify(field, table, type_hint)

@@ -1,0 +1,38 @@
+"""The neutral shapes every schema parser produces: a table of fields in a store.
+
+A *store* is the database a table lives in, as far as the code tells (one SQLAlchemy
+declarative base or bind, one Django database alias, one Prisma datasource...). Stores of
+kind ``api`` (OpenAPI, GraphQL, Pydantic) describe data in transit and never count as a
+database for the co-location check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    type: str | None = None
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class Table:
+    name: str
+    store: str
+    source: str
+    """Parser/ORM that found it: ``sqlalchemy``, ``django``, ``prisma``, ``sql``..."""
+    path: str
+    line: int | None = None
+    columns: list[Column] = field(default_factory=list)
+    store_kind: str = "database"
+    schema: str | None = None
+    authoritative: bool = True
+    """False for migrations: a model of the same table elsewhere wins."""
+
+
+def line_of(text: str, index: int) -> int:
+    """1-based line number of a character offset."""
+    return text.count("\n", 0, index) + 1

@@ -1,0 +1,146 @@
+"""Tables from Python models: SQLAlchemy, Flask-SQLAlchemy, SQLModel, Pydantic and Django.
+
+Store heuristic ("which database is this table in?"):
+- SQLAlchemy: one store per declarative base (``declarative_base()``, ``class Base(DeclarativeBase)``,
+  Flask-SQLAlchemy's ``db``); ``__bind_key__`` gives its own store; two bases passed to
+  ``create_all`` on the same engine, or engines made from the same literal URL, are merged.
+- SQLModel: all ``table=True`` models share ``SQLModel.metadata`` (one store).
+- Django: the ``default`` alias, unless a database router sends the app label elsewhere.
+- Pydantic models (and SQLModel without ``table=True``) are API shapes, not storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pulsecheck.stages.profile.datamap.model import Column, Table
+from pulsecheck.stages.profile.datamap.pyast import ClassInfo, PyFacts
+
+_Key = tuple[str, str]  # (orm, store)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = sorted((self.find(a), self.find(b)))
+        self.parent[rb] = ra
+
+
+class PythonResolver:
+    def __init__(self, files: Sequence[PyFacts]) -> None:
+        self.files = files
+        self.bases = {f"{f.module}.{b}" for f in files for b in f.base_defs}
+        self.classes: dict[str, tuple[PyFacts, ClassInfo]] = {
+            f"{f.module}.{c.name}": (f, c) for f in files for c in f.classes}
+        self.routers = {k: v for f in files for k, v in f.routers.items()}
+        self.stores = _UnionFind()
+        self._merge_engines()
+
+    def _lookup(self, target: str, pool: set[str] | dict[str, object]) -> str | None:
+        if target in pool:
+            return target
+        for key in pool:
+            if key.endswith("." + target) or target.endswith("." + key):
+                return key
+        return None
+
+    def resolve(self, facts: PyFacts, name: str) -> str:
+        head, _, rest = name.partition(".")
+        if head in facts.base_defs or any(c.name == head for c in facts.classes):
+            return f"{facts.module}.{head}"
+        if head in facts.imports:
+            target = facts.imports[head]
+            full = f"{target}.{rest}" if rest else target
+            for cand in (full, target):
+                found = self._lookup(cand, self.bases) or self._lookup(cand, self.classes)  # type: ignore[arg-type]
+                if found:
+                    return found
+            return full
+        return name
+
+    def _merge_engines(self) -> None:
+        engine_of: dict[str, str] = {}
+        for f in self.files:
+            for base, engine in f.create_all:
+                key = self.resolve(f, base)
+                url = f.engine_urls.get(engine) or f.imports.get(engine) or f"{f.module}.{engine}"
+                if url in engine_of:
+                    self.stores.union(engine_of[url], key)
+                else:
+                    engine_of[url] = key
+
+    def kind(self, facts: PyFacts, cls: ClassInfo, seen: frozenset[str] = frozenset()) -> _Key | None:
+        if cls.keywords.get("table") == "True":
+            return "sqlmodel", "sqlmodel:SQLModel.metadata"
+        for base in cls.bases:
+            key = self.resolve(facts, base)
+            last = base.rsplit(".", 1)[-1]
+            if key in self.bases or (key.endswith(".Model") and key[:-6] in self.bases):
+                store = key if key in self.bases else key[:-6]
+                return "sqlalchemy", store
+            if key in self.classes and key not in seen:
+                parent = self.classes[key]
+                found = self.kind(parent[0], parent[1], seen | {key})
+                if found:
+                    return found
+            if last == "SQLModel":
+                table = cls.keywords.get("table") == "True"
+                return ("sqlmodel", "sqlmodel:SQLModel.metadata") if table else ("pydantic", "api:pydantic")
+            if last == "BaseModel":
+                return "pydantic", "api:pydantic"
+            if base in ("models.Model", "Model") and ("models" in facts.imports or "Model" in facts.imports):
+                return "django", "django"
+        if cls.tablename:
+            return "sqlalchemy", self.resolve(facts, cls.bases[0]) if cls.bases else "sqlalchemy"
+        return None
+
+    def inherited(self, facts: PyFacts, cls: ClassInfo, seen: frozenset[str] = frozenset()) -> list[Column]:
+        cols = list(cls.columns)
+        for base in cls.bases:
+            key = self.resolve(facts, base)
+            if key in self.classes and key not in seen:
+                pf, pc = self.classes[key]
+                cols.extend(self.inherited(pf, pc, seen | {key}))
+        return cols
+
+    def tables(self) -> list[Table]:
+        out: list[Table] = []
+        for facts in self.files:
+            for cls in facts.classes:
+                found = self.kind(facts, cls)
+                if not found or cls.name in facts.base_defs or cls.abstract:
+                    continue
+                orm, store = found
+                table = self._table(facts, cls, orm, store)
+                if table is not None:
+                    out.append(table)
+            for name, line, cols in facts.alembic:
+                out.append(Table(name, f"migrations:{facts.path.rsplit('/', 2)[0]}", "alembic", facts.path,
+                                 line, cols, authoritative=False))
+        return out
+
+    def _table(self, facts: PyFacts, cls: ClassInfo, orm: str, store: str) -> Table | None:
+        cols = self.inherited(facts, cls)
+        if orm == "sqlalchemy":
+            if not cls.tablename and not cls.sa_columns:
+                return None
+            store_id = f"sqlalchemy-bind:{cls.bind_key}" if cls.bind_key else \
+                f"sqlalchemy:{self.stores.find(store)}"
+            return Table(cls.tablename or cls.name, store_id, orm, facts.path, cls.line, cols, schema=cls.schema)
+        if orm == "django":
+            parts = facts.path.split("/")
+            app = parts[-3] if len(parts) >= 3 and parts[-2] == "models" else (parts[-2] if len(parts) > 1 else "")
+            alias = self.routers.get(app, "default")
+            name = cls.db_table or (f"{app}_{cls.name.lower()}" if app else cls.name.lower())
+            return Table(name, f"django:{alias}", orm, facts.path, cls.line, cols)
+        if orm == "sqlmodel":
+            return Table(cls.tablename or cls.name.lower(), store, orm, facts.path, cls.line, cols)
+        return Table(cls.name, store, orm, facts.path, cls.line, cols, store_kind="api")

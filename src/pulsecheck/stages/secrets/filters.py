@@ -1,0 +1,62 @@
+"""False-alarm control: what a matched value must not look like to be reported.
+
+Documented example keys, placeholders, template and environment lookups, code expressions,
+hashes, digests and UUIDs are recognised here. Test and fixture paths do not hide a finding;
+they only lower its confidence (a key in a fixture is often still a real key).
+"""
+
+from __future__ import annotations
+
+import re
+
+_PLACEHOLDER_WORDS = re.compile(
+    r"example|placeholder|changeme|change[_-]?me|replace[_-]?me|your[_-]?|redacted|dummy|"
+    r"\bfake|fake[_-]|sample[_-]|insert[_-]|put[_-]your|secret[_-]?here|token[_-]?here|key[_-]?here|"
+    r"password[_-]?here|^password\d*$|^passw(?:or)?d$|^secret$|^pass$|^admin$|^root$|^test(?:ing)?\d*$|"
+    r"^(?:none|null|nil|undefined|true|false|todo|tbd|n/?a)$|^my[_-]?(?:secret|password|token|key)",
+    re.IGNORECASE,
+)
+_TEMPLATE = re.compile(r"\$\{|\$\(|^\$[A-Za-z_]|\{\{|\}\}|\{%|%\(|^%[A-Za-z_]+%$|^<[^>]*>?$|^\[[^\]]*\]$|"
+                       r"^\{[^}]*\}$|^#\{|^@\w+@$|\*{3,}|\.{3}|…")
+_REPEAT = re.compile(r"(.)\1{5,}")
+_SEQUENCE = re.compile(r"0123456|1234567|abcdefg|qwerty", re.IGNORECASE)
+_HEX_DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DIGEST_PREFIX = re.compile(r"^(?:sha\d{1,3}|md5|blake2b?|sha3-\d+)[:-]", re.IGNORECASE)
+_CODE_EXPR = re.compile(
+    r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+$|"  # settings.DB_PASSWORD, process.env.X
+    r"^[A-Za-z_][\w]*\(|^(?:os|env|process|config|settings|secrets|ENV|System|vars?|params)\b[.\[(]|"
+    r"^(?:get|read|load|fetch|lookup|resolve)[A-Z_]\w*$|^[a-z]+(?:_[a-z]+)+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|"
+    r"^(?:str|string|bytes|int|bool|number|any|optional|secretstr|password|text|char|varchar)\b",
+)
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|spec|specs|__tests__|testdata|test[_-]?data|fixtures?|mocks?|__mocks__|"
+    r"examples?|samples?|demo)(?:/|$)|(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:spec|test)\.\w+)$",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """Documented examples, filler and template variables: never a live credential."""
+    return bool(_PLACEHOLDER_WORDS.search(value) or _TEMPLATE.search(value) or _REPEAT.search(value)
+                or _SEQUENCE.search(value))
+
+
+def is_code_expression(value: str) -> bool:
+    """A variable, attribute, call, env lookup or type name rather than a literal value."""
+    return bool(_CODE_EXPR.search(value))
+
+
+def is_digest_or_id(value: str) -> bool:
+    """Git SHAs, content digests (``sha256:...``, SRI ``sha512-...``) and UUIDs."""
+    return bool(_HEX_DIGEST.fullmatch(value) or _UUID.fullmatch(value) or _DIGEST_PREFIX.search(value))
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path))
+
+
+def char_classes(value: str) -> int:
+    """How many of lower, upper, digit, other the value mixes."""
+    return sum((any(c.islower() for c in value), any(c.isupper() for c in value),
+                any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))

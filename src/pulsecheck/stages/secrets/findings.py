@@ -1,0 +1,123 @@
+"""Turn raw occurrences into findings: one per distinct secret, redacted, with its history.
+
+The secret value exists only in memory during the scan. What leaves this module is the rule,
+the places, at most the first four characters (``evidence``) and a salted HMAC of the value
+(``identity``), which lets a baseline recognise the same secret without storing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pulsecheck.model import Confidence, FileLocation, Finding
+from pulsecheck.stages.secrets.filters import is_test_path
+from pulsecheck.stages.secrets.rules import SecretRule
+
+DEFAULT_SALT = "pulsecheck-secrets-v1"
+MAX_LISTED = 50
+_CODE_EXT = (".py", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".java", ".kt", ".go", ".rb", ".php",
+             ".cs", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift", ".scala", ".rs", ".dart", ".vue", ".svelte")
+_LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One place a secret was seen: the working tree (commit None) or a commit's added line."""
+
+    rule: int
+    secret: str
+    path: str
+    line: int
+    column: int
+    commit: str | None = None
+    author: str = ""
+    date: str = ""
+    quoted: bool = True
+    verified: bool | None = None
+
+
+def display_path(path: str) -> str:
+    """A file name safe to print and to encode: undecodable bytes shown as ``\\xNN``."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def redact(secret: str) -> str:
+    """At most the first 4 characters (fewer for short values), then a fixed marker."""
+    keep = min(4, len(secret) // 4)
+    return f"{secret[:keep]}…REDACTED"
+
+
+def secret_hash(secret: str, salt: str = DEFAULT_SALT) -> str:
+    return hmac.new(salt.encode(), secret.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:32]
+
+
+def plausible(occ: Occurrence, rule: SecretRule) -> bool:
+    """Checks that need the path: an unquoted generic value in source code is an identifier."""
+    if rule.kind == "generic" and not occ.quoted and occ.path.lower().endswith(_CODE_EXT):
+        return False
+    return rule.path is None or bool(rule.path.search(occ.path))
+
+
+def _when(date: str) -> datetime:
+    try:
+        return datetime.fromisoformat(date)
+    except ValueError:
+        return datetime.min
+
+
+def build_findings(occurrences: Iterable[Occurrence], rules: Sequence[SecretRule], *,
+                   salt: str = DEFAULT_SALT) -> list[Finding]:
+    groups: dict[str, list[Occurrence]] = {}
+    for occ in occurrences:
+        groups.setdefault(occ.secret, []).append(occ)
+    out = [_finding(occs, rules, salt) for occs in groups.values()]
+    out.sort(key=lambda f: (f.location.display(), f.rule_id))
+    return out
+
+
+def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> Finding:
+    rule = max((rules[o.rule] for o in occs), key=lambda r: r.priority)
+    tree = sorted((o for o in occs if o.commit is None), key=lambda o: (o.path, o.line))
+    history = sorted((o for o in occs if o.commit is not None), key=lambda o: _when(o.date), reverse=True)
+    primary = tree[0] if tree else history[0]
+    secret = primary.secret
+    confidence = rule.rule.confidence
+    verified = [o.verified for o in occs if o.verified is not None]
+    if verified and not any(verified):
+        confidence = Confidence.LOW
+    in_tests = all(is_test_path(o.path) for o in occs)
+    if in_tests:
+        confidence = _LOWER[confidence]
+    where = "in the working tree" if tree else (
+        f"in git history only (added in commit {primary.commit[:10] if primary.commit else '?'}"
+        f"{' by ' + primary.author if primary.author else ''}{', ' + primary.date if primary.date else ''}; "
+        "deleting the file does not revoke it)")
+    commits = {o.commit for o in history}
+    extra = f"; seen in {len(occs)} places across {len(commits)} commit(s)" if len(occs) > 1 else ""
+    listed = (tree + history)[:MAX_LISTED]
+    props = {
+        "occurrences": [{"path": display_path(o.path), "line": o.line, "commit": o.commit, "author": o.author or None,
+                         "date": o.date or None} for o in listed],
+        "occurrence_count": len(occs),
+        "in_worktree": bool(tree),
+        "category": rule.rule.tags[0] if rule.rule.tags else "secret",
+        "test_path": in_tests,
+        "format_verified": (all(verified) if verified else None),
+        "entropy_floor": rule.entropy,
+    }
+    if primary.commit:
+        props.update(commit=primary.commit, author=primary.author, date=primary.date)
+    return Finding.from_rule(
+        rule.rule,
+        message=f"{rule.rule.title} {where}{extra}.",
+        location=FileLocation(path=display_path(primary.path), line=primary.line, end_line=primary.line,
+                              commit=primary.commit, column=primary.column),
+        confidence=confidence,
+        evidence=redact(secret),
+        identity=secret_hash(secret, salt),
+        properties=props,
+    )

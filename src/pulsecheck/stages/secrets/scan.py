@@ -1,0 +1,136 @@
+"""One secrets scan of a directory: working tree, staged changes and/or full history.
+
+Used by the audit stage and by ``pulsecheck secrets scan``. It never raises for a bad input
+file or a git failure: skipped files go to ``note`` and holes in coverage go to ``gap``, so an
+incomplete scan can never look clean.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+from pulsecheck.model import Finding
+from pulsecheck.sources.git_history import is_git_repo
+from pulsecheck.sources.worktree import iter_files, read_text
+from pulsecheck.stages.secrets.findings import Occurrence, build_findings, display_path, plausible
+from pulsecheck.stages.secrets.gitleaks import load_gitleaks_config
+from pulsecheck.stages.secrets.history import default_workers, scan_history, scan_staged
+from pulsecheck.stages.secrets.matcher import Allowlist, Scanner
+from pulsecheck.stages.secrets.options import SecretsOptions
+from pulsecheck.stages.secrets.rules import RuleError, SecretRule, builtin_rules
+
+MAX_NOTES = 200
+
+
+@dataclass
+class ScanStats:
+    files: int = 0
+    file_bytes: int = 0
+    patch_bytes: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def build_scanner(opts: SecretsOptions, root: Path, note: Callable[[str], None]) -> Scanner:
+    rules: list[SecretRule] = list(builtin_rules())
+    allow = Allowlist(regexes=tuple(re.compile(r) for r in opts.allow_regexes),
+                      stopwords=tuple(w.lower() for w in opts.allow_stopwords), paths=opts.allow_paths)
+    if opts.gitleaks_config:
+        cfg_path = Path(opts.gitleaks_config)
+        if not cfg_path.is_absolute() and not cfg_path.exists():
+            cfg_path = root / cfg_path
+        try:
+            cfg = load_gitleaks_config(cfg_path)
+        except RuleError as exc:
+            note(str(exc))
+        else:
+            rules.extend(cfg.rules)
+            for s in cfg.skipped:
+                note(s)
+            allow = Allowlist(regexes=allow.regexes + tuple(cfg.regexes),
+                              stopwords=allow.stopwords + tuple(cfg.stopwords), paths=allow.paths,
+                              path_regexes=tuple(cfg.path_regexes))
+    return Scanner(rules, allow)
+
+
+def _path_allowed(path: str, allow: Allowlist) -> bool:
+    return any(fnmatch(path, g) for g in allow.paths) or any(r.search(path) for r in allow.path_regexes)
+
+
+def scan_worktree(root: Path, scanner: Scanner, opts: SecretsOptions, exclude: Sequence[str],
+                  cancel: threading.Event, stats: ScanStats, note: Callable[[str], None]) -> list[Occurrence]:
+    def on_skip(path: str, reason: str) -> None:
+        stats.skipped += 1
+        if stats.skipped <= MAX_NOTES:
+            note(f"{display_path(path)}: not scanned ({reason})")
+
+    out: list[Occurrence] = []
+    for sf in iter_files(root, exclude=exclude, respect_gitignore=opts.respect_gitignore,
+                         max_bytes=opts.max_file_bytes, on_skip=on_skip):
+        if cancel.is_set():
+            break
+        if _path_allowed(sf.path, scanner.allowlist):
+            continue
+        try:
+            text = read_text(sf)
+        except OSError as exc:
+            on_skip(sf.path, f"unreadable: {exc.strerror or exc}")
+            continue
+        stats.files += 1
+        stats.file_bytes += sf.size
+        line, pos = 1, 0
+        for hit in sorted(scanner.scan(text), key=lambda h: h.line_start):
+            line += text.count("\n", pos, hit.line_start)
+            pos = hit.line_start
+            out.append(Occurrence(hit.rule, hit.secret, sf.path, line, hit.column, None, "", "",
+                                  hit.quoted, hit.verified))
+    return out
+
+
+def scan_directory(
+    root: Path, opts: SecretsOptions, *, note: Callable[[str], None], gap: Callable[[str], None],
+    cancel: threading.Event | None = None, exclude: Sequence[str] = (), stats: ScanStats | None = None,
+) -> list[Finding]:
+    """Findings for ``root`` per ``opts`` (see :class:`SecretsOptions`)."""
+    cancel = cancel or threading.Event()
+    stats = stats or ScanStats()
+    scanner = build_scanner(opts, root, note)
+    git = (root / ".git").exists() and is_git_repo(root)
+    occurrences: list[Occurrence] = []
+    history_result: list[tuple[list[Occurrence], int]] = []
+    worker: threading.Thread | None = None
+    if opts.history and not opts.staged:
+        if git:
+            def run_history() -> None:
+                history_result.append(scan_history(root, scanner, since=opts.since, cancel=cancel, on_gap=gap,
+                                                   workers=opts.jobs or default_workers()))
+
+            worker = threading.Thread(target=run_history, name="secrets-history", daemon=True)
+            worker.start()
+        else:
+            note(f"{display_path(str(root))}: not a git repository, history not scanned (working tree only)")
+    if opts.staged:
+        if git:
+            occurrences += scan_staged(root, scanner, gap)
+        else:
+            gap(f"{display_path(str(root))}: --staged needs a git repository; nothing was scanned")
+    elif opts.worktree:
+        occurrences += scan_worktree(root, scanner, opts, exclude, cancel, stats, note)
+    if worker is not None:
+        worker.join()
+        for occs, size in history_result:
+            occurrences += occs
+            stats.patch_bytes += size
+        if not history_result:
+            gap("git history scan failed before it finished: history not fully scanned")
+    if stats.skipped > MAX_NOTES:
+        note(f"... and {stats.skipped - MAX_NOTES} more files not scanned (binary, too large or symlinks)")
+    kept = [o for o in occurrences if plausible(o, scanner.rules[o.rule])
+            and not _path_allowed(o.path, scanner.allowlist)
+            and not any(fnmatch(o.path, g) for g in exclude)]
+    return build_findings(kept, scanner.rules, salt=opts.salt)

@@ -1,0 +1,198 @@
+"""Settings precedence (flag > env > file > default) and one clear error per bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pulsecheck.config import ConfigError, load_settings
+from pulsecheck.model import Severity
+from pulsecheck.settings import ALL_STAGES
+
+
+def _repo(tmp_path: Path, toml: str, name: str = "pulsecheck.toml") -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir(exist_ok=True)
+    (repo / name).write_text(toml, encoding="utf-8")
+    return repo
+
+
+def test_defaults_without_any_source(tmp_path: Path) -> None:
+    s = load_settings({}, None, tmp_path, env={})
+    assert s.stages == ALL_STAGES
+    assert s.fail_on is Severity.HIGH
+    assert s.baseline is None and s.exclude == ()
+
+
+def test_precedence_flag_over_env_over_file_over_default(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'fail_on = "low"\nstages = ["sast", "secrets"]\nexclude = ["vendor/*"]\n'
+                           "stage_timeout = 30\n")
+    file_only = load_settings({}, None, repo, env={})
+    assert file_only.fail_on is Severity.LOW
+    assert file_only.stages == ("sast", "secrets")
+    assert file_only.exclude == ("vendor/*",)
+    assert file_only.stage_timeout_s == 30.0
+
+    env = {"PULSECHECK_FAIL_ON": "medium", "PULSECHECK_STAGES": "deps, iac",
+           "PULSECHECK_STAGE_TIMEOUT": "12.5", "PULSECHECK_EXCLUDE": "a/*,b/*"}
+    with_env = load_settings({}, None, repo, env=env)
+    assert with_env.fail_on is Severity.MEDIUM
+    assert with_env.stages == ("deps", "iac")
+    assert with_env.stage_timeout_s == 12.5
+    assert with_env.exclude == ("a/*", "b/*")
+
+    with_flags = load_settings({"fail_on": "critical", "stages": ["secrets"]}, None, repo, env=env)
+    assert with_flags.fail_on is Severity.CRITICAL
+    assert with_flags.stages == ("secrets",)
+    assert with_flags.stage_timeout_s == 12.5  # no flag for it: env still wins over file
+
+
+def test_pyproject_tool_table_and_explicit_config_file(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, '[project]\nname = "x"\n[tool.pulsecheck]\nfail_on = "info"\n'
+                           '[tool.pulsecheck.rules]\ndisable = ["sast.*"]\n'
+                           '[tool.pulsecheck.rules.severity]\n"secrets.github-pat" = "low"\n',
+                 name="pyproject.toml")
+    s = load_settings({}, None, repo, env={})
+    assert s.fail_on is Severity.INFO
+    assert s.rule_disabled("sast.sql-injection") and not s.rule_disabled("secrets.x")
+    assert s.severity_overrides == {"secrets.github-pat": Severity.LOW}
+
+    # pulsecheck.toml in the repo wins over pyproject; --config wins over both.
+    (repo / "pulsecheck.toml").write_text('fail_on = "medium"\n', encoding="utf-8")
+    assert load_settings({}, None, repo, env={}).fail_on is Severity.MEDIUM
+    other = tmp_path / "ci.toml"
+    other.write_text('fail_on = "critical"\n', encoding="utf-8")
+    assert load_settings({}, other, repo, env={}).fail_on is Severity.CRITICAL
+
+
+def test_stage_tables_give_options_and_can_switch_a_stage_off(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, '[stages.dast]\nenabled = false\n[stages.sast]\nmax_file_kb = 512\n'
+                           'rules_file = "rules/custom.yml"\n')
+    s = load_settings({}, None, repo, env={})
+    assert "dast" not in s.stages and "sast" in s.stages
+    opts = s.options_for("sast")
+    assert opts["max_file_kb"] == 512
+    assert opts["rules_file"] == str((repo / "rules" / "custom.yml").resolve())
+    assert "enabled" not in s.options_for("dast")
+
+    enabled = _repo(tmp_path, '[stages]\nenabled = ["secrets"]\n[stages.secrets]\nhistory = false\n')
+    s2 = load_settings({}, None, enabled, env={})
+    assert s2.stages == ("secrets",)
+    assert s2.options_for("secrets") == {"history": False}
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "problem"),
+    [
+        ('fail_on = "urgent"\n', "fail_on", "not a severity"),
+        ("fail_on = 3\n", "fail_on", "not a severity"),
+        ('colour = "red"\n', "colour", "unknown key"),
+        ('stages = ["sast", "fuzz"]\n', "stages", "unknown stage 'fuzz'"),
+        ('exclude = "vendor"\n', "exclude", "must be a list"),
+        ("stage_timeout = -1\n", "stage_timeout", "positive number"),
+        ("stage_timeout = true\n", "stage_timeout", "positive number"),
+        ("[stages.fuzz]\nx = 1\n", "stages.fuzz", "unknown stage"),
+        ("[stages.sast]\nenabled = 1\n", "stages.sast.enabled", "true or false"),
+        ('[rules]\nenable = ["x"]\n', "rules.enable", "unknown key"),
+        ('[rules.severity]\n"sast.x" = "huge"\n', 'rules.severity."sast.x"', "not a severity"),
+        ("[rules]\ndisable = [1]\n", "rules.disable", "must be a list"),
+    ],
+)
+def test_invalid_file_names_file_key_and_problem(tmp_path: Path, toml: str, key: str, problem: str) -> None:
+    repo = _repo(tmp_path, toml)
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, None, repo, env={})
+    message = str(info.value)
+    assert str(repo / "pulsecheck.toml") in message
+    assert f": {key}: " in message
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_pyproject_errors_name_the_tool_table(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, '[tool.pulsecheck]\nfail_on = "nope"\n', name="pyproject.toml")
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: tool\.pulsecheck\.fail_on: 'nope'"):
+        load_settings({}, None, repo, env={})
+
+
+def test_invalid_toml_names_file_and_line(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'fail_on = "low"\nstages = [\n  "sast",\n  oops\n]\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, None, repo, env={})
+    assert str(info.value).startswith(f"{repo / 'pulsecheck.toml'}: line 4: invalid TOML")
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings({}, tmp_path / "nope.toml", tmp_path, env={})
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"PULSECHECK_FAIL_ON": "loud"}, "PULSECHECK_FAIL_ON: 'loud' is not a severity"),
+        ({"PULSECHECK_STAGES": "sast,nope"}, "PULSECHECK_STAGES: unknown stage 'nope'"),
+        ({"PULSECHECK_STAGE_TIMEOUT": "soon"}, "PULSECHECK_STAGE_TIMEOUT: 'soon' is not a number"),
+        ({"PULSECHECK_STAGE_TIMEOUT": "0"}, "PULSECHECK_STAGE_TIMEOUT: 0.0 must be a positive"),
+    ],
+)
+def test_invalid_environment_names_the_variable(tmp_path: Path, env: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        load_settings({}, None, tmp_path, env=env)
+
+
+def test_invalid_flag_names_the_flag(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--fail-on: 'severe' is not a severity"):
+        load_settings({"fail_on": "severe"}, None, tmp_path, env={})
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        'baseline = "../outside.json"\n',
+        'baseline = "/etc/passwd"\n',
+        '[stages.sast]\nrules_file = "../../etc/shadow"\n',
+        '[stages.secrets]\nallowlist_paths = ["ok.txt", "../escape.txt"]\n',
+        '[stages.iac]\n[stages.iac.custom]\npolicy_path = "/tmp"\n',
+        '[[stages.sast.packs]]\nname = "a"\n[[stages.sast.packs]]\nrules_file = "../x.yml"\n',
+    ],
+)
+def test_config_path_outside_repo_is_refused(tmp_path: Path, toml: str) -> None:
+    repo = _repo(tmp_path, toml)
+    (tmp_path / "outside.json").write_text('{"schema_version": 1, "entries": []}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="resolves outside the repository; refused|outside the repository"):
+        load_settings({}, None, repo, env={})
+
+
+def test_symlink_escaping_the_repo_is_refused(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'baseline = "link/baseline.json"\n')
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "baseline.json").write_text('{"schema_version": 1, "entries": []}', encoding="utf-8")
+    (repo / "link").symlink_to(outside)
+    with pytest.raises(ConfigError, match="baseline: 'link/baseline.json' resolves outside"):
+        load_settings({}, None, repo, env={})
+
+
+def test_baseline_in_config_is_resolved_and_validated(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'baseline = ".pulsecheck-baseline.json"\n')
+    with pytest.raises(ConfigError, match="baseline file not found"):
+        load_settings({}, None, repo, env={})
+    (repo / ".pulsecheck-baseline.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\.pulsecheck-baseline\.json: line 1: baseline is not valid JSON"):
+        load_settings({}, None, repo, env={})
+    (repo / ".pulsecheck-baseline.json").write_text('{"schema_version": 1, "entries": []}', encoding="utf-8")
+    s = load_settings({}, None, repo, env={})
+    assert s.baseline == str((repo / ".pulsecheck-baseline.json").resolve())
+
+
+def test_baseline_precedence_flag_over_env_over_file(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'baseline = "in-file.json"\n')
+    for name in ("in-file.json", "from-env.json", "from-flag.json"):
+        (repo / name).write_text('{"schema_version": 1, "entries": []}', encoding="utf-8")
+    env = {"PULSECHECK_BASELINE": str(repo / "from-env.json")}
+    assert load_settings({}, None, repo, env={}).baseline == str((repo / "in-file.json").resolve())
+    assert load_settings({}, None, repo, env=env).baseline == str(repo / "from-env.json")
+    flagged = load_settings({"baseline": str(repo / "from-flag.json")}, None, repo, env=env)
+    assert flagged.baseline == str(repo / "from-flag.json")

@@ -90,32 +90,27 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch(rel, p) or rel.startswith(p.rstrip("/") + "/") for p in patterns)
 
 
-def _walk(root: Path, on_skip: SkipCallback) -> Iterator[str]:
-    """Sorted os.walk that never descends into symlinked directories or ``.git``."""
-    stack = [""]
-    while stack:
-        rel_dir = stack.pop()
-        here = root / rel_dir if rel_dir else root
-        try:
-            entries = sorted(os.scandir(here), key=lambda e: e.name)
-        except OSError as exc:
-            on_skip(rel_dir or ".", f"unreadable directory: {exc.strerror or exc}")
+def _walk(root: Path, on_skip: SkipCallback, rel_dir: str = "") -> Iterator[str]:
+    """Depth-first, name-sorted walk that never enters symlinked directories or ``.git``."""
+    here = root / rel_dir if rel_dir else root
+    try:
+        entries = sorted(os.scandir(here), key=lambda e: e.name)
+    except OSError as exc:
+        on_skip(rel_dir or ".", f"unreadable directory: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        if entry.name == ".git":
             continue
-        subdirs: list[str] = []
-        for entry in entries:
-            name = os.fsdecode(entry.name)
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if entry.name == ".git":
-                continue
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                is_dir = False
-            if is_dir:
-                subdirs.append(rel)
-            else:
-                yield rel
-        stack.extend(reversed(subdirs))
+        name = os.fsdecode(entry.name)
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            yield from _walk(root, on_skip, rel)
+        else:
+            yield rel
 
 
 def _git_listed(root: Path) -> list[str] | None:

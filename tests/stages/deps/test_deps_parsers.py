@@ -106,3 +106,17 @@ def test_large_lockfile_parses(tmp_path: Path) -> None:
     assert (tmp_path / "package-lock.json").stat().st_size > 50 * 1024 * 1024
     result = scan(tmp_path)
     assert len(result.packages) == 125_000 and not result.problems
+
+
+def test_git_url_versions_with_tokens_never_surface(shared_dir: Path) -> None:
+    path = shared_dir / "corpora" / "lockfiles" / "npm" / "package-lock.json" / "commits.v1.json"
+    assert "dummy-token" in path.read_text()
+    result = _parse(path, "package-lock.json")
+    assert "dummy-token" not in repr(result.packages) + repr(result.problems)
+
+
+def test_constraint_files_pin_but_install_nothing(tmp_path: Path) -> None:
+    (tmp_path / "req.in.txt").write_text("-c pins.lock\nflask\n")
+    (tmp_path / "pins.lock").write_text("flask==1.0.0\nnumpy==1.16.0\n")
+    got = {(p.name, p.version, p.path) for p in scan(tmp_path).packages}
+    assert got == {("flask", "1.0.0", "req.in.txt")}

@@ -9,7 +9,7 @@ import pytest
 
 from pulsecheck.stages.deps.match import package_affected
 from pulsecheck.stages.deps.package import Package
-from pulsecheck.stages.deps.ranges import in_range
+from pulsecheck.stages.deps.ranges import in_range, prepare_versions
 from pulsecheck.stages.deps.versions import version_key
 
 VECTORS = json.loads((Path(__file__).parent / "fixtures" / "range_vectors.json").read_text())["vectors"]
@@ -18,7 +18,7 @@ VECTORS = json.loads((Path(__file__).parent / "fixtures" / "range_vectors.json")
 @pytest.mark.parametrize(("eco", "version", "ranges", "versions", "expected", "why"), VECTORS,
                          ids=[v[5] for v in VECTORS])
 def test_osv_range_vectors(eco: str, version: str, ranges: list, versions: list, expected: bool, why: str) -> None:
-    hit, _ = package_affected(Package(eco, "x", version, "f"), ranges, versions)
+    hit, _ = package_affected(Package(eco, "x", version, "f"), ranges, prepare_versions(eco, versions))
     assert hit is expected, why
 
 

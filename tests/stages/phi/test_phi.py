@@ -64,7 +64,7 @@ def test_synthea_corpus_listed_as_synthetic(shared_dir: Path, tmp_path: Path) ->
     assert len(csv_f) == 1 and csv_f[0].properties["count"] == 6
     assert not [f for f in found if f.rule_id == "phi.ssn-in-file"]  # 999-xx SSNs fail issuance rules
     for f in found:
-        assert "Fonseca" not in f.message + f.evidence
+        assert "999-88-8619" not in f.message + f.evidence + str(f.properties)
 
 
 def test_files_exports_hl7_dicom_and_bad_input(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pulsecheck import engine
 from pulsecheck.cli import app
 from pulsecheck.model import Targets
 from pulsecheck.settings import Settings
-from pulsecheck import engine
 from pulsecheck.stages.profile import build_profile
 from pulsecheck.stages.profile.classify import classify
 from pulsecheck.stages.profile.colocation import colocation_findings

@@ -80,6 +80,7 @@ class Matcher:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._advisories: dict[str, Advisory] = {}
+        self._rows: dict[tuple[str, str], list[tuple[str, Any, list[str]]]] = {}
 
     def ecosystems(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT ecosystem FROM sources")}
@@ -89,19 +90,25 @@ class Matcher:
         for pkg in packages:
             if not pkg.version:
                 continue
-            rows = self.conn.execute(
-                "SELECT advisory_id, ranges, versions FROM affected WHERE ecosystem = ? AND name = ?",
-                (pkg.ecosystem, pkg.key)).fetchall()
+            rows = self._affected(pkg.ecosystem, pkg.key)
             if not rows:
                 continue
             hits: dict[str, list[str]] = {}
             for advisory_id, ranges, versions in rows:
-                hit, fixes = package_affected(pkg, json.loads(ranges), json.loads(versions))
+                hit, fixes = package_affected(pkg, ranges, versions)
                 if hit:
                     hits.setdefault(advisory_id, []).extend(fixes)
             if hits:
                 out += self._group(pkg, hits)
         return out
+
+    def _affected(self, ecosystem: str, name: str) -> list[tuple[str, Any, list[str]]]:
+        if (ecosystem, name) not in self._rows:
+            self._rows[(ecosystem, name)] = [
+                (advisory_id, json.loads(ranges), json.loads(versions)) for advisory_id, ranges, versions in
+                self.conn.execute("SELECT advisory_id, ranges, versions FROM affected "
+                                  "WHERE ecosystem = ? AND name = ?", (ecosystem, name))]
+        return self._rows[(ecosystem, name)]
 
     def _advisory(self, advisory_id: str) -> Advisory | None:
         if advisory_id not in self._advisories:

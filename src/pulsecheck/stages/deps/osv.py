@@ -10,6 +10,7 @@ from typing import Any
 
 from pulsecheck.stages.deps import severity
 from pulsecheck.stages.deps.package import normalize_name
+from pulsecheck.stages.deps.ranges import prepare_versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ def _affected(entry: dict[str, Any]) -> Iterator[AffectedRow]:
                   if k in ("introduced", "fixed", "last_affected", "limit")]
         if events:
             ranges.append([rng["type"], events])
-    versions = [str(v) for v in entry.get("versions") or []]
+    versions = prepare_versions(eco, entry.get("versions") or [])
     if ranges or versions:
         yield AffectedRow(eco, normalize_name(eco, name), json.dumps(ranges, separators=(",", ":")),
                           json.dumps(versions, separators=(",", ":")))

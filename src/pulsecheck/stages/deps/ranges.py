@@ -9,71 +9,74 @@ events bound the whole range from above. ``introduced: "0"`` is below every vers
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from pulsecheck.stages.deps.versions import version_key
 
 Event = Sequence[str]  # [kind, version]
 _ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
-_ZERO = object()
+_BOTTOM: tuple[int] = (0,)
 
 
 def _key(ecosystem: str, version: str, range_type: str) -> Any:
-    return _ZERO if version == "0" else version_key(ecosystem, version, range_type)
-
-
-def _lt(a: Any, b: Any) -> bool:
-    if a is _ZERO:
-        return b is not _ZERO
-    if b is _ZERO:
-        return False
-    return bool(a < b)
+    """``(0,)`` for "0" (below everything), ``(1, key)`` otherwise, None when unparsable."""
+    if version == "0":
+        return _BOTTOM
+    key = version_key(ecosystem, version, range_type)
+    return None if key is None else (1, key)
 
 
 def in_range(ecosystem: str, version: str, range_type: str, events: Sequence[Event]) -> bool:
     """Whether ``version`` is inside one OSV range (unparsable event versions are ignored)."""
-    installed = version_key(ecosystem, version, range_type)
-    if installed is None:
+    installed = _key(ecosystem, version, range_type)
+    if installed is None or installed is _BOTTOM:
         return False
     keyed = []
+    limits = []
     for kind, value in events:
         key = _key(ecosystem, value, range_type)
-        if key is not None and kind in _ORDER:
-            keyed.append((kind, key))
-    limits = [k for kind, k in keyed if kind == "limit"]
-    if limits and not any(_lt(installed, k) for k in limits if k is not _ZERO):
+        if key is None or kind not in _ORDER:
+            continue
+        if kind == "limit":
+            limits.append(key)
+        else:
+            keyed.append((key, _ORDER[kind]))
+    if limits and not any(installed < k for k in limits):
         return False
-    ordered = _sorted(kind_key for kind_key in keyed if kind_key[0] != "limit")
+    keyed.sort()
     affected = False
-    for kind, key in ordered:
-        if kind == "introduced" and not _lt(installed, key):
-            affected = True
-        elif (kind == "fixed" and not _lt(installed, key)) or (kind == "last_affected" and _lt(key, installed)):
+    for key, order in keyed:
+        if order == 0:
+            if installed >= key:
+                affected = True
+        elif order == 1:
+            if installed >= key:
+                affected = False
+        elif installed > key:
             affected = False
     return affected
 
 
-def _sorted(items: Any) -> list[tuple[str, Any]]:
-    import functools
+@lru_cache(maxsize=131072)
+def canonical(ecosystem: str, version: str) -> str:
+    """The spelling ``versions`` lists are stored in: PEP 440 canonical form for PyPI
+    (``1.0.0`` -> ``1``, ``1.0RC1`` -> ``1rc1``), the string itself elsewhere."""
+    if ecosystem != "PyPI":
+        return version
+    from packaging.utils import canonicalize_version
 
-    def cmp(a: tuple[str, Any], b: tuple[str, Any]) -> int:
-        if _lt(a[1], b[1]):
-            return -1
-        if _lt(b[1], a[1]):
-            return 1
-        return _ORDER[a[0]] - _ORDER[b[0]]
+    return canonicalize_version(version, strip_trailing_zero=True)
 
-    return sorted(items, key=functools.cmp_to_key(cmp))
+
+def prepare_versions(ecosystem: str, versions: Sequence[object]) -> list[str]:
+    """An advisory's ``versions`` list as stored: canonical, sorted, without duplicates."""
+    return sorted({canonical(ecosystem, str(v)) for v in versions})
 
 
 def listed(ecosystem: str, version: str, versions: Sequence[str]) -> bool:
-    """Whether ``version`` is in an explicit ``versions`` list (PEP 440-equal counts for PyPI)."""
-    if version in versions:
-        return True
-    if ecosystem != "PyPI":
-        return False
-    key = version_key(ecosystem, version)
-    return key is not None and any(version_key(ecosystem, v) == key for v in versions)
+    """Whether ``version`` is in an explicit ``versions`` list (stored canonical, see above)."""
+    return version in versions or canonical(ecosystem, version) in versions
 
 
 def fixed_above(ecosystem: str, version: str, range_type: str, events: Sequence[Event]) -> list[str]:

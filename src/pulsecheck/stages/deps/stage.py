@@ -19,7 +19,7 @@ from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers import scan
 from pulsecheck.stages.deps.rules import ALL_RULES, UNMAINTAINED, VULNERABLE
 from pulsecheck.stages.deps.versions import version_key
-from pulsecheck.stages.interface import StageContext
+from pulsecheck.stages.interface import StageContext, StageSkip
 from pulsecheck.textsafe import one_line
 
 STALE_DAYS = 7
@@ -89,6 +89,8 @@ class DepsStage:
             return any(fnmatch.fnmatch(rel, pat) for pat in excludes)
 
         result = scan(root, include_vendored=bool(ctx.options.get("include_vendored")), excluded=excluded)
+        if not result.files:
+            raise StageSkip("no lockfile or dependency manifest found")
         for problem in result.problems:
             ctx.note(problem)
         packages = result.packages

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from pulsecheck.stages.phi import triggers
 from pulsecheck.stages.phi import validators as v
 
 _DIGITS = re.compile(r"(?<![\w.+/:-])(?:\+?1[ .-]?)?\(?\d[\d ().-]{7,24}\d(?![\w-]|\.\d)")
@@ -34,6 +35,7 @@ _CTX = {
     "nhs": re.compile(r"(?i)\bnhs|nhs-number"),
     "ca_health_card": re.compile(r"(?i)ohip|health[ _-]?card|\bphn\b|\bhcn\b|personal health number"),
     "phone": re.compile(r"(?i)phone|tel\b|mobile|cell|fax|contact"),
+    "card": re.compile(r"(?i)card|visa|amex|diners|\bcc\b|\bpan\b"),
     "test_card": re.compile(r"(?i)test|sandbox|stripe|braintree|adyen|example|sample|dummy|fake|demo"),
 }
 _FAKE_EMAIL_TLDS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "py", "css", "map", "json", "lock",
@@ -111,46 +113,56 @@ def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
         return Hit("phone", m.start())
     card_shape = 13 <= len(digits) <= 19 and (len(groups) == 1 or all(3 <= n <= 6 for n in shape))
     if card_shape and seps <= {" ", "-"} and v.payment_card(digits) and digits not in _TEST_CARDS \
-            and not _CTX["test_card"].search(near):
+            and not _CTX["test_card"].search(near) and (len(groups) > 1 or len(digits) >= 15 or _CTX["card"].search(near)):
         return Hit("payment_card", m.start())
     return None
 
 
-def _upper_hits(text: str, context: str) -> list[Hit]:
-    hits = []
-    for m in _IBAN.finditer(text):
+def _upper_hits(text: str, start: int, end: int, context: str, hits: list[Hit]) -> None:
+    for m in _IBAN.finditer(text, start, end):
         compact = m.group(0).replace(" ", "")
         if v.iban(compact[:v.IBAN_LENGTHS.get(compact[:2], 0)]):
             hits.append(Hit("iban", m.start()))
-    for m in _MBI.finditer(text):
+    for m in _MBI.finditer(text, start, end):
         if m.group(0).count("-") in (0, 2) and v.mbi(m.group(0)):
             hits.append(Hit("medicare_mbi", m.start()))
-    for m in _DEA.finditer(text):
+    for m in _DEA.finditer(text, start, end):
         if v.dea(m.group(0)) and _CTX["dea"].search(context + _window(text, m.start(), m.end())):
             hits.append(Hit("dea", m.start()))
-    return hits
+
+
+def _email_hits(text: str, start: int, end: int, hits: list[Hit]) -> None:
+    for m in _EMAIL.finditer(text, start, end):
+        local = m.group(0).split("@", 1)[0].lower()
+        if m.group(1).lower() in _FAKE_EMAIL_TLDS or local in _FAKE_EMAIL_LOCAL:
+            continue
+        domain = m.group(0).rsplit("@", 1)[1].lower()
+        hits.append(Hit("email", m.start(), synthetic=domain.startswith(("example.", "test.")) or
+                        domain in ("localhost", "test.com", "example.com")))
 
 
 def scan(text: str, context: str = "") -> list[Hit]:
-    """Every identifier found in ``text``; ``context`` (e.g. a CSV header) counts as nearby text."""
+    """Every identifier found in ``text``; ``context`` (e.g. a CSV header) counts as nearby text.
+
+    Only the spans ``triggers.regions`` marks are run through the exact detectors here; the
+    triggers are necessary conditions of those detectors, so the result is the same as running
+    them over all of ``text``, at a fraction of the cost."""
     hits: list[Hit] = []
-    for m in _DIGITS.finditer(text):
-        hit = _digit_hit(text, m, context)
-        if hit:
-            hits.append(hit)
-    hits += _upper_hits(text, context)
-    if "@" in text:
-        for m in _EMAIL.finditer(text):
-            local = m.group(0).split("@", 1)[0].lower()
-            if m.group(1).lower() in _FAKE_EMAIL_TLDS or local in _FAKE_EMAIL_LOCAL:
-                continue
-            domain = m.group(0).rsplit("@", 1)[1].lower()
-            hits.append(Hit("email", m.start(), synthetic=domain.startswith(("example.", "test.")) or
-                            domain in ("localhost", "test.com", "example.com")))
-    for m in _KEYWORDS.finditer(text):
-        hit = _keyword_hit(text, m, context)
-        if hit:
-            hits.append(hit)
+    for start, end, families in triggers.regions(text, context):
+        if families & triggers.DIGITS:
+            for m in _DIGITS.finditer(text, start, end):
+                hit = _digit_hit(text, m, context)
+                if hit:
+                    hits.append(hit)
+        if families & triggers.UPPER:
+            _upper_hits(text, start, end, context, hits)
+        if families & triggers.EMAIL:
+            _email_hits(text, start, end, hits)
+        if families & triggers.KEYWORDS:
+            for m in _KEYWORDS.finditer(text, start, end):
+                hit = _keyword_hit(text, m, context)
+                if hit:
+                    hits.append(hit)
     return hits
 
 

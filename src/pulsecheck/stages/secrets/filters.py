@@ -16,7 +16,7 @@ _PLACEHOLDER_WORDS = re.compile(
     r"^(?:none|null|nil|undefined|true|false|todo|tbd|n/?a)$|^my[_-]?(?:secret|password|token|key)",
     re.IGNORECASE,
 )
-_TEMPLATE = re.compile(r"\$\{|\$\(|^\$[A-Za-z_]|\{\{|\}\}|\{%|%\(|^%[A-Za-z_]+%$|^<[^>]*>?$|^\[[^\]]*\]$|"
+_TEMPLATE = re.compile(r"\$\{|\$\(|^\$[A-Za-z_][A-Za-z0-9_]*$|\{\{|\}\}|\{%|%\(|^%[A-Za-z_]+%$|^<[^>]*>?$|^\[[^\]]*\]$|"
                        r"^\{[^}]*\}$|^#\{|^@\w+@$|\*{3,}|\.{3}|…")
 _REPEAT = re.compile(r"(.)\1{5,}")
 _SEQUENCE = re.compile(r"0123456|1234567|abcdefg|qwerty", re.IGNORECASE)
@@ -36,6 +36,21 @@ _TEST_PATH = re.compile(
 )
 
 
+_NOT_SECRET_NAME = re.compile(
+    r"(?:url|uri|endpoint|host|path|file|dir|name|names|field|type|len|length|min|max|regex|pattern|"
+    r"policy|prompt|label|placeholder|hint|input|count|expires?|expiry|ttl|header|param|format|version|"
+    r"enabled|required|validator|reset|confirm|strength|id|ids|arn|ref|kind|mode|size|provider|method|"
+    r"algorithm|alg|scheme|location|template|attempts|timeout|rotation|period|class|helper|manager)$",
+    re.IGNORECASE,
+)
+
+
+def is_non_secret_name(name: str) -> bool:
+    """A variable that names, locates or describes a secret rather than holding one."""
+    last = re.split(r"[._\-]", name.strip("\"'"))[-1] if name else ""
+    return bool(last and _NOT_SECRET_NAME.fullmatch(last))
+
+
 def is_placeholder(value: str) -> bool:
     """Documented examples, filler and template variables: never a live credential."""
     return bool(_PLACEHOLDER_WORDS.search(value) or _TEMPLATE.search(value) or _REPEAT.search(value)
@@ -45,6 +60,21 @@ def is_placeholder(value: str) -> bool:
 def is_code_expression(value: str) -> bool:
     """A variable, attribute, call, env lookup or type name rather than a literal value."""
     return bool(_CODE_EXPR.search(value))
+
+
+_WORDLIKE = re.compile(r"[a-z]+(?:[-_ .:/][a-z0-9]+)*|(?:[A-Z][a-z]*|[a-z]+)+|[A-Z]+(?:_[A-Z]+)*")
+_DOC_WORDS = re.compile(r"password|passwd|secret|example|changeme|^(?:tiger|hunter2|letmein|foobar|s3cr3t|"
+                        r"p@ssw0rd|passw0rd|qwerty\d*|admin\d*|root\d*|guest|demo\d*|test\d*|bar|baz)$", re.IGNORECASE)
+
+
+def is_wordlike(value: str) -> bool:
+    """Words, not randomness: ``same-origin``, ``ReadOnly``, ``include``, ``NONE``."""
+    return bool(_WORDLIKE.fullmatch(value))
+
+
+def is_documentation_value(value: str) -> bool:
+    """Passwords from docs and tutorials (``scott:tiger``, ``a%20secret``, ``hunter2``)."""
+    return bool(_DOC_WORDS.search(value.replace("%20", " ")))
 
 
 def is_digest_or_id(value: str) -> bool:

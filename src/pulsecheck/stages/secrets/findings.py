@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pulsecheck.model import Confidence, FileLocation, Finding
 from pulsecheck.stages.secrets.filters import is_test_path
@@ -19,7 +19,7 @@ from pulsecheck.stages.secrets.rules import SecretRule
 
 DEFAULT_SALT = "pulsecheck-secrets-v1"
 MAX_LISTED = 50
-_CODE_EXT = (".py", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".java", ".kt", ".go", ".rb", ".php",
+_CODE_EXT = (".py", ".pyi", ".pyx", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".java", ".kt", ".go", ".rb", ".php",
              ".cs", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift", ".scala", ".rs", ".dart", ".vue", ".svelte")
 _LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
 
@@ -64,9 +64,10 @@ def plausible(occ: Occurrence, rule: SecretRule) -> bool:
 
 def _when(date: str) -> datetime:
     try:
-        return datetime.fromisoformat(date)
+        when = datetime.fromisoformat(date)
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
     except ValueError:
-        return datetime.min
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def build_findings(occurrences: Iterable[Occurrence], rules: Sequence[SecretRule], *,
@@ -82,7 +83,9 @@ def build_findings(occurrences: Iterable[Occurrence], rules: Sequence[SecretRule
 def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> Finding:
     rule = max((rules[o.rule] for o in occs), key=lambda r: r.priority)
     tree = sorted((o for o in occs if o.commit is None), key=lambda o: (o.path, o.line))
-    history = sorted((o for o in occs if o.commit is not None), key=lambda o: _when(o.date), reverse=True)
+    # Oldest first: the commit that introduced the secret is where the exposure began (a later
+    # diff may show the same line re-added when nearby lines move).
+    history = sorted((o for o in occs if o.commit is not None), key=lambda o: _when(o.date))
     primary = tree[0] if tree else history[0]
     secret = primary.secret
     confidence = rule.rule.confidence

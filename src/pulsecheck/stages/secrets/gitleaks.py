@@ -21,7 +21,7 @@ from pulsecheck.stages.secrets.rules import RuleError, SecretRule, build_rule
 
 _POSIX = {"alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "digit": "0-9", "upper": "A-Z", "lower": "a-z",
           "xdigit": "0-9A-Fa-f", "space": r"\s", "punct": r"!-/:-@\[-`{-~", "word": r"\w"}
-_MID_FLAGS = re.compile(r"(?<!^)\(\?([imsU]+)\)")
+_INLINE_FLAGS = re.compile(r"\(\?([imsU]+)\)")
 
 
 @dataclass
@@ -38,9 +38,9 @@ def go_to_python(pattern: str) -> str:
     out = re.sub(r"\[:(\w+):\]", lambda m: _POSIX.get(m.group(1), m.group(0)), pattern)
     out = out.replace(r"\z", r"\Z").replace(r"\x{", r"\u{")
     out = re.sub(r"\\u\{([0-9a-fA-F]{1,4})\}", lambda m: "\\u" + m.group(1).rjust(4, "0"), out)
-    flags = "".join(sorted(set("".join(_MID_FLAGS.findall(out)).replace("U", ""))))
-    if flags:  # Python only accepts global flags at the start
-        out = f"(?{flags})" + _MID_FLAGS.sub("", out)
+    flags = "".join(sorted(set("".join(_INLINE_FLAGS.findall(out)).replace("U", ""))))
+    if flags:  # Python only accepts global flags at the very start
+        out = f"(?{flags})" + _INLINE_FLAGS.sub("", out)
     return out
 
 

@@ -48,13 +48,13 @@ def scan_patch_text(scanner: Scanner, text: str) -> list[Occurrence]:
 
 def scan_history(
     root: Path, scanner: Scanner, *, since: str | None, workers: int, cancel: threading.Event,
-    on_gap: Callable[[str], None],
+    on_gap: Callable[[str], None], serial_below: int = SERIAL_BELOW,
 ) -> tuple[list[Occurrence], int]:
     """All occurrences in the history of all refs (or ``since..HEAD``) and the patch bytes read."""
     commits = list_commits(root, since=since, on_gap=on_gap)
     if not commits:
         return [], 0
-    if workers <= 1 or len(commits) < SERIAL_BELOW:
+    if workers <= 1 or len(commits) < serial_below:
         found: list[Occurrence] = []
         size = 0
         for batch in stream_patch_batches(root, commits=commits, on_gap=on_gap):
@@ -64,11 +64,13 @@ def scan_history(
             size += len(batch)
             found.extend(scan_patch_text(scanner, batch.decode("utf-8", "replace")))
         return found, size
-    step = max(100, math.ceil(len(commits) / (workers * SEGMENTS_PER_WORKER)))
+    step = max(1 if serial_below == 0 else 100, math.ceil(len(commits) / (workers * SEGMENTS_PER_WORKER)))
     jobs: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
     for i in range(0, len(commits), step):
         jobs.put(commits[i:i + step])
-    found, sizes, gaps = [], [], []
+    found = []
+    sizes: list[int] = []
+    gaps: list[str] = []
     setup = pickle.dumps((str(root), scanner.rules, scanner.allowlist), protocol=pickle.HIGHEST_PROTOCOL)
     threads = [threading.Thread(target=_drive_worker, args=(setup, jobs, cancel, found, sizes, gaps),
                                 name=f"secrets-worker-{n}", daemon=True) for n in range(workers)]

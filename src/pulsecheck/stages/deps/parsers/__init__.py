@@ -42,6 +42,7 @@ PARSERS: tuple[tuple[str, str, TextParser], ...] = (
     ("gradle.lockfile", "Maven", simple.parse_gradle_lockfile),
     ("buildscript-gradle.lockfile", "Maven", simple.parse_gradle_lockfile),
     ("packages.lock.json", "NuGet", simple.parse_nuget_lock),
+    ("packages.config", "NuGet", maven.parse_packages_config),
     ("pubspec.lock", "Pub", simple.parse_pubspec_lock),
 )
 REQUIREMENTS_GLOBS = ("*requirements*.txt", "*constraints*.txt")

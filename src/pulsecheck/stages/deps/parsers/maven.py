@@ -1,6 +1,6 @@
-"""pom.xml: declared dependencies and dependencyManagement pins, with ``${property}`` values
+"""XML manifests. pom.xml: declared dependencies and dependencyManagement pins, with ``${property}`` values
 resolved from the pom's own ``<properties>`` (and ``project.version``). Parent poms and BOM
-imports are not fetched: what cannot be resolved is skipped, never guessed."""
+imports are not fetched: what cannot be resolved is skipped, never guessed. Also NuGet packages.config."""
 
 from __future__ import annotations
 
@@ -64,4 +64,22 @@ def parse_pom(text: str, rel: str) -> list[Package]:
             out.append(Package("Maven", f"{group}:{artifact}", version, rel,
                                lines.find(f"<artifactId>{_text(dep, 'artifactId')}</artifactId>"),
                                direct=True, dev=scope == "test"))
+    return out
+
+
+def parse_packages_config(text: str, rel: str) -> list[Package]:
+    """NuGet's legacy ``packages.config``: ``<package id="..." version="..."/>`` entries."""
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise LockfileError("DTDs and entities are not allowed in packages.config")
+    try:
+        root = ET.fromstring(text)  # noqa: S314 - no DTD, so no entity expansion
+    except ET.ParseError as exc:
+        raise LockfileError(f"invalid XML: {exc}") from None
+    lines = Lines(text)
+    out = []
+    for elem in root.iter():
+        if _local(elem.tag) == "package" and elem.get("id") and elem.get("version"):
+            name = str(elem.get("id"))
+            out.append(Package("NuGet", name, str(elem.get("version")), rel, lines.find(f'"{name}"'),
+                               direct=True, dev=elem.get("developmentDependency") == "true"))
     return out

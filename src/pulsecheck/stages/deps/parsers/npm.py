@@ -20,8 +20,12 @@ def split_spec(spec: str) -> tuple[str, str]:
 
 
 def _unalias(name: str, version: str) -> tuple[str, str]:
+    """Resolve ``npm:real@1.0.0`` aliases; a git/URL "version" (which may embed a token) is no
+    registry version and becomes ""."""
     if version.startswith("npm:"):
         return split_spec(version[4:])
+    if ":" in version or "/" in version:
+        return name, ""
     return name, version
 
 

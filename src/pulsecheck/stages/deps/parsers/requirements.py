@@ -8,7 +8,7 @@ cannot be matched to advisories and are listed in ``skipped`` for the stage to n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -26,6 +26,8 @@ _URLISH = re.compile(r"^(?:[a-z+]+://|\.{0,2}/|[A-Za-z]:\\|file:)")
 class RequirementsResult:
     packages: list[Package] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    constraints: dict[str, str] = field(default_factory=dict)
+    """PEP 503 name -> version pinned by a ``-c`` constraints file (pins unpinned requirements)."""
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -69,7 +71,13 @@ def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
                 res.skipped.append(f"{rel}:{number}: included file {inc.group(2)} not found")
             else:
                 try:
-                    parse_requirements(target, root, seen, res)
+                    if inc.group(1) in ("-c", "--constraint"):
+                        # A constraint installs nothing: it only pins what is required elsewhere.
+                        for pkg in parse_requirements(target, root, set(seen)).packages:
+                            if pkg.version:
+                                res.constraints.setdefault(pkg.key, pkg.version)
+                    else:
+                        parse_requirements(target, root, seen, res)
                 except LockfileError as exc:
                     res.skipped.append(f"{_relative(target, root)}: {exc}")
             continue
@@ -93,6 +101,9 @@ def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
         pins = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
         res.packages.append(Package("PyPI", req.name, pins[0] if len(pins) == 1 else "", rel, number,
                                     direct=None))
+    if _seen is None and res.constraints:
+        res.packages = [replace(p, version=res.constraints.get(p.key, "")) if not p.version else p
+                        for p in res.packages]
     return res
 
 

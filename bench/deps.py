@@ -78,9 +78,32 @@ def speed(osv: Path, pool: list[Package], runs: int = 5) -> dict[str, object]:
             found = len(Matcher(conn).match(sample))
             times.append(time.perf_counter() - start)
         conn.close()
-    return {"import_s": round(import_s, 2), "advisories": stats.advisories,
+        parity = pip_audit_parity(osv.parent / "corpora" / "lockfiles", db)
+    return {"pip_audit_parity": parity, "import_s": round(import_s, 2), "advisories": stats.advisories,
             "match_5000_p50_s": round(statistics.median(times), 3),
             "match_runs_s": [round(t, 3) for t in times], "vulnerabilities_found": found}
+
+
+# pip-audit 2.10.1 results recorded in shared/corpora/lockfiles/README.md (same OSV data).
+PIP_AUDIT = {
+    "PyPI/requirements.txt/multiple-packages-constrained.txt": {
+        "PYSEC-2022-42986", "PYSEC-2023-135", "PYSEC-2021-439", "PYSEC-2022-1", "PYSEC-2022-2", "PYSEC-2022-3",
+        "PYSEC-2022-19", "PYSEC-2022-20", "PYSEC-2022-190", "PYSEC-2022-191"},
+    "_projects/locks-requirements/requirements.txt": {"PYSEC-2023-62", "PYSEC-2021-98", "PYSEC-2023-74"},
+}
+
+
+def pip_audit_parity(corpus: Path, db: Path) -> list[dict[str, object]]:
+    rows = []
+    conn = sqlite3.connect(db)
+    for rel, expected in PIP_AUDIT.items():
+        result = ScanResult()
+        parse_as(corpus / rel, (corpus / rel).parent, "requirements.txt", result)
+        ours = {i for v in Matcher(conn).match(result.packages) for i in v.ids}
+        rows.append({"file": rel, "pip_audit": len(expected), "pulsecheck": len(ours),
+                     "same": ours == expected})
+    conn.close()
+    return rows
 
 
 def trivy_side_by_side(trivy: str, projects: Path) -> list[dict[str, object]]:

@@ -116,7 +116,15 @@ def test_git_url_versions_with_tokens_never_surface(shared_dir: Path) -> None:
 
 
 def test_constraint_files_pin_but_install_nothing(tmp_path: Path) -> None:
-    (tmp_path / "req.in.txt").write_text("-c pins.lock\nflask\n")
+    (tmp_path / "requirements.txt").write_text("-c pins.lock\nflask\n")
     (tmp_path / "pins.lock").write_text("flask==1.0.0\nnumpy==1.16.0\n")
     got = {(p.name, p.version, p.path) for p in scan(tmp_path).packages}
-    assert got == {("flask", "1.0.0", "req.in.txt")}
+    assert got == {("flask", "1.0.0", "requirements.txt")}
+
+
+def test_pip_compile_via_annotations_tell_direct_from_transitive(shared_dir: Path) -> None:
+    path = shared_dir / "corpora" / "lockfiles" / "PyPI" / "requirements.txt" / "multiple-packages-constrained.txt"
+    pkgs = {p.name: p for p in _parse(path, "requirements.txt").packages}
+    assert pkgs["django"].direct is True  # via -r requirements.in (and others)
+    assert pkgs["certifi"].direct is False  # via requests
+    assert pkgs["boto3"].direct is True and pkgs["boto3"].dev is False

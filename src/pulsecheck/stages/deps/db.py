@@ -64,7 +64,10 @@ def connect(db_path: Path, *, create: bool = False) -> sqlite3.Connection:
         if create:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(db_path, timeout=30)
-        conn.executescript(_SCHEMA)
+        if create:
+            conn.executescript(_SCHEMA)
+        else:
+            conn.execute("SELECT 1 FROM sources LIMIT 1")
     except (sqlite3.Error, OSError) as exc:
         raise DatabaseError(f"{db_path}: cannot open the database ({exc})") from None
     return conn

@@ -29,4 +29,11 @@ EOL_RUNTIME = Rule(
                  "(dates from the stage's dated end-of-life table)."),
     remediation="Upgrade to a supported release line.",
 )
-ALL_RULES = (VULNERABLE, UNMAINTAINED, EOL_RUNTIME)
+OUTDATED = Rule(
+    id="deps.outdated-package", stage="deps", title="Dependency behind its latest release",
+    severity=Severity.INFO, confidence=Confidence.HIGH, cwe=("CWE-1104",), owasp=_OWASP,
+    description=("Only with `[stages.deps] outdated = true`: a newer release exists on the registry "
+                 "(PyPI, npm). Old releases stop getting fixes and make urgent upgrades bigger."),
+    remediation="Plan the upgrade before it becomes an emergency.",
+)
+ALL_RULES = (VULNERABLE, UNMAINTAINED, EOL_RUNTIME, OUTDATED)

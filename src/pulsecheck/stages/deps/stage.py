@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 
 from pulsecheck.model import Confidence, FileLocation, Finding, Rule, Targets
 from pulsecheck.stages.deps import db as osvdb
-from pulsecheck.stages.deps import eol
+from pulsecheck.stages.deps import eol, outdated
 from pulsecheck.stages.deps.match import Matcher, Vulnerability
 from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers import scan
@@ -113,9 +113,21 @@ class DepsStage:
         checkable += [p for pkgs in odd.values() for p in pkgs]
         if ctx.options.get("eol", True):
             yield from eol.findings(packages, root)
+        if ctx.options.get("outdated"):
+            yield from self._outdated(ctx, [p for p in packages if p.version])
         if not checkable:
             return
         yield from self._match(ctx, checkable)
+
+    def _outdated(self, ctx: StageContext, packages: list[Package]) -> Iterator[Finding]:
+        bases = {eco: str(ctx.options[opt]) for eco, opt in (("PyPI", "pypi_url"), ("npm", "npm_url"))
+                 if ctx.options.get(opt)}
+        cache = osvdb.default_path(ctx.options).parent / "latest-versions.json"
+        latest, failed = outdated.LatestVersions(cache, bases).lookup(packages)
+        if failed:
+            ctx.note(f"outdated check: latest version unknown (registry unreachable, nothing cached) for "
+                     f"{len(failed)} package(s): {', '.join(failed[:8])}{' ...' if len(failed) > 8 else ''}")
+        yield from outdated.findings(packages, latest)
 
     def _match(self, ctx: StageContext, packages: list[Package]) -> Iterator[Finding]:
         db_path = osvdb.default_path(ctx.options)

@@ -94,8 +94,12 @@ def ca_health_card(digits: str) -> bool:
 def payment_card(digits: str) -> bool:
     """13-19 digits with a real issuer prefix (Visa, Mastercard, Amex, Discover, JCB, Diners) and Luhn."""
     n = len(digits)
-    if not 13 <= n <= 19 or not digits.isdigit() or not luhn(digits):
+    if not 13 <= n <= 19 or not digits.isdigit():
         return False
+    return _issuer_length(digits, n) and luhn(digits)
+
+
+def _issuer_length(digits: str, n: int) -> bool:
     p2, p4 = int(digits[:2]), int(digits[:4])
     if digits[0] == "4":
         return n in (13, 16, 19)

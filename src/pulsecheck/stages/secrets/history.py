@@ -85,11 +85,21 @@ def scan_history(
     return found, sum(sizes)
 
 
+def _worker_env() -> dict[str, str]:
+    """The parent's environment, with the directory this pulsecheck was imported from first."""
+    import pulsecheck
+
+    env = dict(os.environ)
+    src = str(Path(pulsecheck.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
 def _drive_worker(setup: bytes, jobs: queue.SimpleQueue[list[str]], cancel: threading.Event,
                   found: list[Occurrence], sizes: list[int], gaps: list[str]) -> None:
     """Feed one worker process segments until none are left; collect what it finds."""
     proc = subprocess.Popen([sys.executable, "-m", "pulsecheck.stages.secrets.worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_worker_env())
     assert proc.stdin is not None and proc.stdout is not None
     try:
         proc.stdin.write(setup)

@@ -19,6 +19,8 @@ from pulsecheck.stages.deps.parsers.common import LockfileError, read_text
 _INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
 _OPTION_TAIL = re.compile(r"\s+--?[a-zA-Z][\w-]*(?:[= ]\S+)?.*$")
 _COMMENT = re.compile(r"(^|\s+)#.*$")
+_DEV_FILE = re.compile(r"(^|[-_.])(dev|develop|test|tests|testing|lint|docs?|ci)([-_.]|$)", re.IGNORECASE)
+_VIA = re.compile(r"^\s+#\s+(?:via\s+)?(.+)$")
 _URLISH = re.compile(r"^(?:[a-z+]+://|\.{0,2}/|[A-Za-z]:\\|file:)")
 
 
@@ -50,6 +52,20 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
+def _via(text: str) -> dict[int, list[str]]:
+    """pip-compile's ``# via`` annotations: requirement line -> what pulled it in."""
+    out: dict[int, list[str]] = {}
+    current: int | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        if raw and not raw[0].isspace() and not raw.startswith("#"):
+            current = number
+            continue
+        match = _VIA.match(raw)
+        if current is not None and match and ("via" in raw or current in out):
+            out.setdefault(current, []).append(match.group(1).strip())
+    return out
+
+
 def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
                        result: RequirementsResult | None = None) -> RequirementsResult:
     """Parse ``path`` and every file it includes (each once: include cycles are harmless)."""
@@ -61,6 +77,8 @@ def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
     seen.add(real)
     rel = _relative(path, root)
     text = read_text(path)
+    via = _via(text)
+    dev = bool(_DEV_FILE.search(path.stem))
     for number, line in _logical_lines(text):
         inc = _INCLUDE.match(line)
         if inc:
@@ -99,8 +117,10 @@ def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
             res.skipped.append(f"{rel}:{number}: {req.name} from a URL is not checked")
             continue
         pins = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+        pulled_by = [v for v in via.get(number, []) if v != "via"]
+        direct = not pulled_by or any(v.startswith("-r") or v.startswith("-c") for v in pulled_by)
         res.packages.append(Package("PyPI", req.name, pins[0] if len(pins) == 1 else "", rel, number,
-                                    direct=None))
+                                    direct=direct, dev=dev))
     if _seen is None and res.constraints:
         res.packages = [replace(p, version=res.constraints.get(p.key, "")) if not p.version else p
                         for p in res.packages]

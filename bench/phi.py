@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from pulsecheck.stages.phi import validators as v
+from pulsecheck.stages.phi.pool import scan_files, usable_cpus
 from pulsecheck.stages.phi.scanfile import FileResult, scan_file, scan_text_into
 from pulsecheck.stages.profile import build_profile
 
@@ -148,7 +149,7 @@ def accuracy(n_per_kind: int = 400) -> dict[str, dict[str, float]]:
     return out
 
 
-def throughput(mb: int) -> dict[str, float]:
+def throughput(mb: int) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory() as tmp:
         root, target, files = Path(tmp), mb * 1024 * 1024, 0
         size = 0
@@ -161,12 +162,22 @@ def throughput(mb: int) -> dict[str, float]:
                     fh.write(block + "\n")
             size += path.stat().st_size
             files += 1
-        start = time.perf_counter()
-        for p in root.iterdir():
+        paths = sorted(root.iterdir())
+        start, cpu = time.perf_counter(), time.process_time()
+        for p in paths:
             scan_file(p, p.name)
-        secs = time.perf_counter() - start
+        secs, cpu_secs = time.perf_counter() - start, time.process_time() - cpu
+        start = time.perf_counter()
+        outcomes = list(scan_files([(p, p.name, p.stat().st_size) for p in paths]))
+        pool_secs = time.perf_counter() - start
+        assert all(o.result is not None for o in outcomes)
+    mib = size / 1024 / 1024
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"mb": size / 1024 / 1024, "seconds": secs, "mb_per_s": size / 1024 / 1024 / secs, "peak_rss_mb": rss, "files": files}
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"mb": round(mib, 1), "files": files, "one_process_mb_per_s": round(mib / secs, 2),
+            "one_process_cpu_mb_per_s": round(mib / cpu_secs, 2), "pool_workers": usable_cpus(),
+            "pool_mb_per_s": round(mib / pool_secs, 2), "peak_rss_mb": round(rss, 1),
+            "peak_worker_rss_mb": round(child_rss, 1)}
 
 
 def datamap() -> dict[str, float]:

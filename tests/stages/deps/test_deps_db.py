@@ -116,6 +116,19 @@ def osv_server(shared_dir: Path) -> Iterator[str]:
     server.server_close()
 
 
+def test_cli_db_update(osv_server: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pulsecheck.cli import app
+
+    db = tmp_path / "osv.sqlite"
+    result = CliRunner().invoke(app, ["db", "update", "-e", "crates.io", "--url", osv_server, "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "1206 advisories in 1 ecosystem(s)" in result.stdout
+    bad = CliRunner().invoke(app, ["db", "update", "-e", "Nope", "--url", osv_server, "--db", str(db)])
+    assert bad.exit_code == 2 and "not updated: Nope" in bad.stderr
+
+
 def test_update_downloads_resumes_and_imports(osv_server: str, shared_dir: Path, tmp_path: Path) -> None:
     db = tmp_path / "osv.sqlite"
     cache = tmp_path / "zips"

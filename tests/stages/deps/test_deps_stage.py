@@ -115,3 +115,14 @@ def test_bad_inputs_are_noted_and_the_audit_goes_on(osv_db: Path, tmp_path: Path
     assert any(n.startswith("b/poetry.lock:") and "jinja2" in n for n in notes)
     assert any("requirements.txt:1" in n for n in notes) and any("requirements.txt:2" in n for n in notes)
     assert {f.location.path for f in report.findings} == {"requirements.txt"}
+
+
+def test_same_advisories_as_pip_audit(osv_db: Path, shared_dir: Path, tmp_path: Path) -> None:
+    """pip-audit 2.10.1 on the same file and OSV data (recorded in the corpus README)."""
+    shutil.copy(shared_dir / "corpora/lockfiles/PyPI/requirements.txt/multiple-packages-constrained.txt",
+                tmp_path / "requirements.txt")
+    report, _ = _audit(tmp_path, osv_db)
+    ids = {i for f in report.findings if f.rule_id == "deps.vulnerable-package"
+           for i in f.properties["advisory_ids"]}
+    assert ids == {"PYSEC-2022-42986", "PYSEC-2023-135", "PYSEC-2021-439", "PYSEC-2022-1", "PYSEC-2022-2",
+                   "PYSEC-2022-3", "PYSEC-2022-19", "PYSEC-2022-20", "PYSEC-2022-190", "PYSEC-2022-191"}

@@ -31,6 +31,8 @@ def test_osv_range_vectors(eco: str, version: str, ranges: list, versions: list,
     ("Packagist", ["1.0.0-dev", "1.0.0-alpha1", "1.0.0-beta2", "1.0.0-RC1", "1.0.0", "1.0.0-pl1", "1.0.1"]),
     ("PyPI", ["1.0.dev0", "1.0a1", "1.0b2", "1.0rc1", "1.0", "1.0.post1", "1.1", "1!0.1"]),
     ("NuGet", ["1.0.0-alpha", "1.0.0-Beta", "1.0.0", "1.0.0.1", "1.0.1"]),
+    ("CRAN", ["0.9-1", "1.0-2", "1.2-3", "1.10-0", "2.0"]),
+    ("Hex", ["1.0.0-rc.1", "1.0.0", "1.11.1"]),
 ])
 def test_orderings(eco: str, ordered: list[str]) -> None:
     keys = [version_key(eco, v) for v in ordered]

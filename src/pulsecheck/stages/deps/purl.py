@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from pulsecheck.stages.deps.package import Package
 
 _TYPES = {"PyPI": "pypi", "npm": "npm", "Go": "golang", "crates.io": "cargo", "RubyGems": "gem",
-          "Packagist": "composer", "Maven": "maven", "NuGet": "nuget", "Pub": "pub", "Hex": "hex"}
+          "Packagist": "composer", "Maven": "maven", "NuGet": "nuget", "Pub": "pub", "Hex": "hex", "CRAN": "cran"}
 
 
 def purl_for(pkg: Package) -> str:

@@ -138,6 +138,7 @@ class DepsStage:
             by_file: dict[str, list[Package]] = defaultdict(list)
             for pkg in packages:
                 by_file[pkg.path].append(pkg)
+            ctx.facts["unchecked"] = [f"{p.ecosystem}:{p.name}@{p.version} ({p.path})" for p in packages]
             for path, pkgs in sorted(by_file.items()):
                 ctx.gap(f"{path}: {len(pkgs)} package(s) unchecked, {one_line(str(exc))}: {_names(pkgs)}")
             return
@@ -147,6 +148,8 @@ class DepsStage:
             for eco in used:
                 if eco not in statuses:
                     missing = [p for p in packages if p.ecosystem == eco]
+                    ctx.facts.setdefault("unchecked", []).extend(
+                        f"{p.ecosystem}:{p.name}@{p.version} ({p.path})" for p in missing)
                     ctx.gap(f"{len(missing)} {eco} package(s) unchecked: the vulnerability database has no "
                             f"{eco} advisories (run 'pulsecheck db update --ecosystem {eco}'): {_names(missing)}")
                 elif statuses[eco].age_days() > STALE_DAYS:

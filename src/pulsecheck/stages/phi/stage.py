@@ -15,8 +15,9 @@ from pulsecheck.sources.git_history import is_git_repo, iter_history
 from pulsecheck.sources.worktree import iter_files
 from pulsecheck.stages.interface import StageContext, StageSkip
 from pulsecheck.stages.phi import structured
+from pulsecheck.stages.phi.pool import scan_files
 from pulsecheck.stages.phi.rules import rules_by_kind
-from pulsecheck.stages.phi.scanfile import FileResult, scan_file, scan_text_into
+from pulsecheck.stages.phi.scanfile import FileResult, scan_text_into
 
 MAX_BYTES = 2 * 1024 ** 3
 VENDORED = ("*node_modules/*", ".venv/*", "venv/*", "*/.venv/*", "*site-packages/*", "*.min.js", "*.map")
@@ -67,21 +68,17 @@ class PhiStage:
             elif "symlink" not in reason:
                 ctx.note(f"{rel}: not scanned for PHI ({reason})")
 
-        for sf in iter_files(root, exclude=exclude, max_bytes=int(ctx.options.get("max_bytes", MAX_BYTES)),
-                             on_skip=on_skip):
-            if ctx.cancel.is_set():
-                return
-            try:
-                result = scan_file(sf.abs_path, sf.path)
-            except UnicodeDecodeError:
-                ctx.note(f"{sf.path}: not UTF-8 text (binary content?), not scanned for PHI")
+        files = [(sf.abs_path, sf.path, sf.size) for sf in iter_files(
+            root, exclude=exclude, max_bytes=int(ctx.options.get("max_bytes", MAX_BYTES)), on_skip=on_skip)]
+        for outcome in scan_files(files, workers=int(ctx.options.get("workers", 0)), cancel=ctx.cancel):
+            if outcome.result is None:
+                ctx.note(outcome.note or f"{outcome.rel}: not scanned for PHI")
                 continue
-            except OSError as exc:
-                ctx.note(f"{sf.path}: unreadable ({exc.strerror or exc})")
-                continue
-            for message in result.notes:
-                ctx.note(f"{sf.path}: {message}")
-            yield from findings_for(sf.path, result)
+            for message in outcome.result.notes:
+                ctx.note(f"{outcome.rel}: {message}")
+            yield from findings_for(outcome.rel, outcome.result)
+        if ctx.cancel.is_set():
+            return
         yield from self._dicom(root, binaries, ctx)
         if ctx.options.get("history", True) and is_git_repo(root):
             yield from self._history(root, ctx)

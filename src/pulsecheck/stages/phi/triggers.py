@@ -19,10 +19,11 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-import re2  # type: ignore[import-untyped]
+import re2
 
 SHAPES, WORDS, UPPER, EMAIL, KEYWORDS = 1, 2, 4, 8, 16
 DIGITS = SHAPES | WORDS  # digit-run detectors: by shape alone, or by a context word
+ALL = DIGITS | UPPER | EMAIL | KEYWORDS
 
 # Context words of the digit-run kinds (ssn, npi, nhs, Canadian health cards, phone).
 _DIGIT_WORDS = (r"ssn|social[ _-]?sec|ss#|soc\.? ?sec|npi|national provider|nhs|ohip|health[ _-]?card|phn|hcn|"

@@ -44,6 +44,8 @@ PARSERS: tuple[tuple[str, str, TextParser], ...] = (
     ("packages.lock.json", "NuGet", simple.parse_nuget_lock),
     ("packages.config", "NuGet", maven.parse_packages_config),
     ("pubspec.lock", "Pub", simple.parse_pubspec_lock),
+    ("mix.lock", "Hex", simple.parse_mix_lock),
+    ("renv.lock", "CRAN", simple.parse_renv_lock),
 )
 REQUIREMENTS_GLOBS = ("*requirements*.txt", "*constraints*.txt")
 SKIP_DIRS = frozenset({"node_modules", ".git", "vendor", "third_party", "site-packages", ".venv", "venv",

@@ -108,3 +108,30 @@ def parse_gradle_lockfile(text: str, rel: str) -> list[Package]:
         dev = all("test" in c.lower() for c in configs.split(",")) if configs else None
         out.append(Package("Maven", f"{coords[0]}:{coords[1]}", coords[2], rel, number, dev=dev))
     return out
+
+
+_MIX_HEX = re.compile(r'^\s*"([^"]+)":\s*\{:hex,\s*:"?([\w.]+)"?,\s*"([^"]+)"', re.MULTILINE)
+
+
+def parse_mix_lock(text: str, rel: str) -> list[Package]:
+    """Elixir mix.lock: ``"name": {:hex, :package, "1.2.3", ...}``; git deps are not releases."""
+    if text.strip() and not text.lstrip().startswith("%{"):
+        raise LockfileError("not a mix.lock map")
+    lines = Lines(text)
+    return [Package("Hex", m.group(2), m.group(3), rel, lines.of_offset(m.start(1))) for m in _MIX_HEX.finditer(text)]
+
+
+def parse_renv_lock(text: str, rel: str) -> list[Package]:
+    """R renv.lock: CRAN (and Bioconductor) packages; GitHub sources are not registry releases."""
+    doc, lines = load_json(text), Lines(text)
+    if not isinstance(doc, dict):
+        raise LockfileError("not an renv.lock object")
+    out = []
+    for name, info in (doc.get("Packages") or {}).items():
+        if not isinstance(info, dict) or not info.get("Version") or info.get("Source", "Repository") != "Repository":
+            continue
+        if info.get("Repository") not in ("CRAN", "RSPM", "PPM"):
+            continue  # Bioconductor, private or unknown repositories are not OSV's CRAN ecosystem
+        out.append(Package("CRAN", str(info.get("Package") or name), str(info["Version"]), rel,
+                           lines.find(f'"{name}": {{')))
+    return out

@@ -6,6 +6,7 @@ of that ecosystem (the matcher then relies on the advisory's explicit ``versions
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -29,6 +30,17 @@ def _nuget_key(version: str) -> Any:
     return semver_key(version, min_parts=3, fold_case=True)
 
 
+def _cran_key(version: str) -> Any:
+    """R package versions: integers separated by ``.`` or ``-`` (``1.2-3`` < ``1.10-0``)."""
+    parts = re.split(r"[.-]", version.strip())
+    if not parts or not all(p.isdigit() for p in parts):
+        return None
+    nums = [int(p) for p in parts]
+    while len(nums) > 1 and nums[-1] == 0:
+        nums.pop()
+    return tuple(nums)
+
+
 _ORDERINGS: dict[str, Callable[[str], Any]] = {
     "PyPI": _pypi_key,
     "npm": semver_key,
@@ -40,6 +52,7 @@ _ORDERINGS: dict[str, Callable[[str], Any]] = {
     "RubyGems": rubygems_key,
     "Maven": maven_key,
     "Packagist": packagist_key,
+    "CRAN": _cran_key,
 }
 SUPPORTED = frozenset(_ORDERINGS)
 

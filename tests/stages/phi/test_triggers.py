@@ -1,0 +1,108 @@
+"""The RE2 prefilter loses nothing, long lines and non-ASCII text map back right, the pool agrees."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from pulsecheck import engine
+from pulsecheck.model import Targets
+from pulsecheck.settings import Settings
+from pulsecheck.stages.phi import detect, triggers
+from pulsecheck.stages.phi.pool import scan_files
+from pulsecheck.stages.phi.scanfile import scan_file
+
+# Pieces that build values, near-misses, separators and context words in every combination.
+TOKENS = [
+    "123-45-6780", "123 45 6780", "999-12-3456", "123456780", "1234567893", "943 476 5919", "9434765919",
+    "(617) 253-0143", "617.253.0143", "1-617-253-0143", "+1 617 253 0143", "6172530143", "555-0100",
+    "4532 0151 1283 0366", "4532015112830366", "4242 4242 4242 4242", "30569309025904", "378282246310005",
+    "GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432", "1EG4-TE5-MK73", "1EG4TE5MK73", "AB1234563",
+    "john.smith@gmail.com", "a@b.co", "logo@2x.png", "SSN", "ssn:", "NPI", "NHS number", "OHIP", "phone",
+    "tel", "DEA#", "card", "test", "MRN: 00123456", "MRN", "DOB: 1980-02-03", "Diagnosis: E11.9", "dx",
+    "John Smith", "Mary", "patient", "name=", "2024-01-15T10:30:45Z", "v1.2.3", "ORD-2024-000123",
+    "é", "日本", "—", "١٢٣-٤٥-٦٧٨٠", "(", ")", "-", ".", ",", '"', ":", "=", "/", "\t", "  ", "\r", "|",
+]
+
+
+def _text(rng: random.Random, lines: int) -> str:
+    out = []
+    for _ in range(lines):
+        out.append(" ".join(rng.choice(TOKENS) if rng.random() < 0.8 else str(rng.randrange(10 ** rng.randint(1, 19)))
+                            for _ in range(rng.randint(0, 14))))
+    return "\n".join(out)
+
+
+def _hits(text: str, context: str = "", exhaustive: bool = False) -> list[tuple[str, int, bool]]:
+    return sorted((h.kind, h.offset, h.synthetic) for h in detect.scan(text, context, exhaustive=exhaustive))
+
+
+def test_prefilter_finds_exactly_what_the_exhaustive_scan_finds() -> None:
+    rng = random.Random(11)
+    found = 0
+    for _ in range(60):
+        text = _text(rng, 40)
+        want = _hits(text, exhaustive=True)
+        found += len(want)
+        assert _hits(text) == want, text
+    assert found > 500  # the corpus really exercises the detectors
+
+
+def test_context_from_a_csv_header_widens_the_triggers() -> None:
+    rows = "\n".join(f"{n},ok" for n in ("123456780", "1234567893", "AB1234563", "6172530143"))
+    for header in ("ssn,status", "npi,status", "dea,status", "phone,status", "id,status"):
+        assert _hits(rows, header) == _hits(rows, header, exhaustive=True)
+    assert {k for k, _, _ in _hits(rows, "ssn,status")} == {"ssn"}
+    assert _hits(rows, "id,status") == []
+
+
+def test_long_lines_are_windowed_without_losing_or_moving_hits() -> None:
+    rng = random.Random(5)
+    for _ in range(5):
+        line = ",".join(f'"{rng.choice(TOKENS)}"' if rng.random() < 0.5 else "x" * rng.randint(1, 300)
+                        for _ in range(800))
+        text = "head\n" + line + "\ntail ssn 123-45-6780\n"
+        assert len(line) > triggers.LONG_LINE
+        assert _hits(text) == _hits(text, exhaustive=True)
+    blob = "a" * 20_000 + " ssn 123-45-6780 " + "b" * 20_000  # no break character anywhere
+    assert _hits(blob) == _hits(blob, exhaustive=True) != []
+
+
+def test_offsets_map_back_through_non_ascii_text() -> None:
+    text = "naïve café — 日本\nPatient José Núñez SSN 123-45-6780 ✓\n" * 3
+    hits = _hits(text)
+    assert hits == _hits(text, exhaustive=True)
+    assert [text[off:off + 11] for kind, off, _ in hits if kind == "ssn"] == ["123-45-6780"] * 3
+
+
+def test_pool_matches_one_process_and_reports_bad_files(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    files = []
+    for i in range(6):
+        path = tmp_path / f"f{i}.log"
+        path.write_text(_text(rng, 300))
+        files.append((path, path.name, path.stat().st_size))
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'{"a": "\xff\xfe"}')
+    files.append((bad, bad.name, bad.stat().st_size))
+    pooled = list(scan_files(files, workers=2, min_bytes=0))
+    assert [o.rel for o in pooled] == [rel for _, rel, _ in files]
+    assert pooled[-1].result is None and pooled[-1].note and "not UTF-8" in pooled[-1].note
+    for (path, rel, _), outcome in zip(files[:-1], pooled[:-1], strict=True):
+        assert outcome.result is not None
+        want = scan_file(path, rel)
+        assert {k: (t.count, t.lines) for k, t in outcome.result.kinds.items()} == \
+               {k: (t.count, t.lines) for k, t in want.kinds.items()}
+        assert want.kinds
+
+
+def test_stage_with_worker_option_reports_the_same(tmp_path: Path) -> None:
+    (tmp_path / "a.log").write_text("x\nssn: 123-45-6780 phone (617) 253-0143\n")
+    (tmp_path / "b.txt").write_text("Patient John Smith DOB: 1980-02-03\n")
+
+    def run(workers: int) -> list[tuple[str, str, int | None]]:
+        settings = Settings(stages=("phi",), stage_options={"phi": {"history": False, "workers": workers}})
+        report = engine.run(Targets(path=str(tmp_path)), settings)
+        return sorted((f.rule_id, f.location.path, f.location.line) for f in report.findings)  # type: ignore[union-attr]
+
+    assert run(1) == run(2) and len(run(1)) == 3

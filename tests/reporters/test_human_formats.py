@@ -104,3 +104,17 @@ def test_html_csp_hashes_match_inline_code(report: Report) -> None:
         assert body
         digest = base64.b64encode(hashlib.sha256(body.group(1).encode()).digest()).decode()
         assert f"'sha256-{digest}'" in unescape(csp.group(1))
+
+
+def test_profile_rendered_generically(report: Report) -> None:
+    from pulsecheck.reporters.profile_view import profile_blocks
+
+    profile = {"stack": {"languages": [{"name": "Python", "share": 0.9}], "analytics": []},
+               "tags": {"b", "a"}, "app_kind": None}
+    blocks = profile_blocks(profile)
+    assert [b.title for b in blocks] == ["Overview", "stack", "stack / languages"]
+    assert blocks[0].fields == [("tags", "a, b"), ("app kind", "")]
+    assert blocks[1].fields == [("analytics", "none")]
+    assert blocks[2].columns == ["name", "share"] and blocks[2].rows == [["Python", "0.9"]]
+    page = html.render(dataclasses.replace(report, profile=profile))
+    assert "<h3>stack / languages</h3>" in page

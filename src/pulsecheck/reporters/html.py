@@ -28,7 +28,7 @@ from pulsecheck.reporters.common import (
     targets_line,
 )
 from pulsecheck.reporters.profile_view import profile_blocks
-from pulsecheck.textsafe import terminal_safe
+from pulsecheck.textsafe import one_line, terminal_safe
 
 _TEMPLATES = files("pulsecheck.reporters").joinpath("templates")
 
@@ -72,6 +72,8 @@ def _environment() -> jinja2.Environment:
     )
     # Control characters (ESC, bidi overrides) are shown as visible escapes, never passed on.
     env.filters["safe_text"] = lambda value: terminal_safe(str(value))
+    # Names and paths stay on one line: a newline in a file name is shown as \n.
+    env.filters["line"] = lambda value: one_line(str(value))
     env.filters["css_token"] = lambda value: re.sub(r"[^a-z0-9-]", "-", str(value).lower())
     return env
 

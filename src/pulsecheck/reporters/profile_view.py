@@ -68,12 +68,15 @@ def scalar(value: Any) -> str:
     """A short text form of any JSON-like value."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple | set | frozenset | Mapping) and not value:
+        return "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str | int | float):
         return str(value)
     if _is_scalar_list(value):
-        return ", ".join(scalar(v) for v in value)
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return ", ".join(scalar(v) for v in items)
     try:
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError):

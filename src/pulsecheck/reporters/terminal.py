@@ -82,9 +82,9 @@ def _stage_lines(report: Report) -> list[str]:
         reason = stage_reason(s)
         if reason:
             label = "error" if s.status == "errored" else "reason"
-            line += f"\n      {label}: {_clip(reason, _WIDTH)}"
+            line += f"\n      {label}: {_clip(reason, 2 * _WIDTH)}"
         for gap in stage_gaps(s)[:5]:
-            line += f"\n      gap: {_clip(gap, _WIDTH)}"
+            line += f"\n      gap: {_clip(gap, 2 * _WIDTH)}"
         if len(stage_gaps(s)) > 5:
             line += f"\n      ... and {len(stage_gaps(s)) - 5} more gap(s)"
         if stage_notes(s):

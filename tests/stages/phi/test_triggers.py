@@ -106,3 +106,16 @@ def test_stage_with_worker_option_reports_the_same(tmp_path: Path) -> None:
         return sorted((f.rule_id, f.location.path, f.location.line) for f in report.findings)  # type: ignore[union-attr]
 
     assert run(1) == run(2) and len(run(1)) == 3
+
+
+def test_lockfiles_and_minified_bundles_are_skipped_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "package-lock.json").write_text('{"author": "ann@gmail.com", "ssn": "123-45-6780"}\n')
+    (tmp_path / "vendor.js").write_text("var a=1;" * 2000 + "/* ssn 123-45-6780 */\n")
+    (tmp_path / "app.js").write_text("// ssn 123-45-6780\nconst x = 1;\n")
+    settings = Settings(stages=("phi",), stage_options={"phi": {"history": False}})
+    report = engine.run(Targets(path=str(tmp_path)), settings)
+    paths = {f.location.path for f in report.findings}  # type: ignore[union-attr]
+    assert paths == {"app.js"}
+    notes = report.stages[0].outcome.notes  # type: ignore[union-attr]
+    assert any(n.startswith("package-lock.json: lockfile") for n in notes)
+    assert any(n.startswith("vendor.js: minified") for n in notes)

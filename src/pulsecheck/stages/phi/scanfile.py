@@ -28,6 +28,19 @@ _MANIFESTS = ("package.json", "pyproject.toml", "setup.py", "setup.cfg", "author
               "uv.lock", "gemfile.lock", "go.sum", "security.md", "readme.md")
 
 
+LOCKFILES = {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "uv.lock",
+             "pipfile.lock", "pdm.lock", "cargo.lock", "gemfile.lock", "composer.lock", "go.sum", "podfile.lock",
+             "pubspec.lock", "mix.lock", "packages.lock.json", "gradle.lockfile", "bun.lock"}
+_MINIFIABLE = (".js", ".mjs", ".cjs", ".css", ".map")
+MINIFIED_LINE = 1000  # mean line length (chars) above which code is minified or generated
+
+
+def _minified(head: str) -> bool:
+    """Minified bundles and source maps: a few huge lines of code, never hand-written data."""
+    sample = head[:256 * 1024]
+    return len(sample) >= 4 * MINIFIED_LINE and len(sample) / (sample.count("\n") + 1) > MINIFIED_LINE
+
+
 @dataclass
 class Tally:
     count: int = 0
@@ -87,12 +100,18 @@ def scan_file(path: Path, rel: str) -> FileResult:
     Raises ``UnicodeDecodeError`` for a file that is not UTF-8 text (a binary in disguise)."""
     result = FileResult()
     lower = rel.lower()
+    if lower.rsplit("/", 1)[-1] in LOCKFILES:
+        result.notes.append("lockfile (dependency metadata only), not scanned for PHI")
+        return result
     is_csv = lower.endswith((".csv", ".tsv"))
     header = ""
     line = 1
     with path.open("r", encoding="utf-8", errors="strict", newline="") as fh:
         for i, chunk in enumerate(_chunks(fh)):
             if i == 0:
+                if lower.endswith(_MINIFIABLE) and _minified(chunk):
+                    result.notes.append("minified or generated code, not scanned for PHI")
+                    return result
                 result.synthetic_file = detect.is_synthetic(chunk[:200_000])
                 if is_csv:
                     header = chunk.split("\n", 1)[0]

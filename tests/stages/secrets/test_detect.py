@@ -154,3 +154,14 @@ def test_hyperscan_and_aho_corasick_prefilters_agree() -> None:
     slow._hs = None
     hits = fast.scan(text)
     assert hits == slow.scan(text) and len(hits) >= len(POSITIVES)
+
+
+def test_one_scanner_serves_several_threads_at_once(scanner: Scanner) -> None:
+    """The stage scans the tree and the history concurrently with one Scanner (regression:
+    a shared Hyperscan scratch raised ScratchInUseError)."""
+    import concurrent.futures
+
+    text = "\n".join(f'AWS_ACCESS_KEY_ID = "{AKIA}"' for _ in range(2000))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        counts = list(pool.map(lambda _: len(scanner.scan(text)), range(16)))
+    assert counts == [2000] * 16

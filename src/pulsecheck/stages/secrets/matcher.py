@@ -11,6 +11,7 @@ false-alarm filters, the entropy floor and the rule's validator.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,15 @@ class Scanner:
             self._auto.make_automaton()
         self._has_keywords = bool(owners)
         self._hs: Any = _hyperscan_db(list(owners)) if owners else None
+        # A Hyperscan scratch space serves one scan at a time: one per thread, because the
+        # stage scans the working tree and the history concurrently with one Scanner.
+        self._local = threading.local()
+
+    def _scratch(self) -> Any:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._hs)
+        return scratch
 
     def _keyword_hits(self, text: str) -> list[tuple[int, tuple[int, ...]]]:
         """(end offset, rule indexes) of every keyword occurrence, in text order."""
@@ -82,7 +92,7 @@ class Scanner:
             def on_match(kw: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
                 found.append((end - 1, kw))
 
-            self._hs.scan(probe, match_event_handler=on_match)
+            self._hs.scan(probe, match_event_handler=on_match, scratch=self._scratch())
             found.sort()
             return [(end, self._owners[kw]) for end, kw in found]
         lowered = text.lower()

@@ -43,6 +43,8 @@ _CTX = {
     "card": re.compile(r"(?i)card|visa|amex|diners|\bcc\b|\bpan\b"),
     "test_card": re.compile(r"(?i)test|sandbox|stripe|braintree|adyen|example|sample|dummy|fake|demo"),
 }
+_CTX_ANY = re.compile("|".join(f"(?:{rx.pattern.removeprefix('(?i)')})" for rx in _CTX.values()), re.I)
+_ASCII_DIGITS = frozenset("0123456789")
 _FAKE_EMAIL_TLDS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "py", "css", "map", "json", "lock",
                     "md", "txt", "html", "ico", "woff", "woff2"}
 _FAKE_EMAIL_LOCAL = {"git", "noreply", "no-reply", "donotreply"}
@@ -80,6 +82,12 @@ def _window(text: str, start: int, end: int, before: int = 80, after: int = 0) -
     return text[max(ls, start - before):end + after]
 
 
+@lru_cache(maxsize=64)
+def _context_kinds(context: str) -> frozenset[str]:
+    """Kinds whose context word is in ``context`` (a CSV header): true for every row of the file."""
+    return frozenset(kind for kind, word in _CTX.items() if word.search(context))
+
+
 def has_name(text: str, start: int, end: int, span: int = 300) -> bool:
     window = text[max(0, start - span):end + span]
     return bool(_NAME.search(window) or _first_names().search(window))
@@ -92,13 +100,17 @@ def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
     if not 9 <= len(digits) <= 19 or not digits.isdigit() or digits in _TEST_CARDS:
         return None  # every kind below needs 9 to 19 digits; test cards (13+) are only ever cards
     shape = [len(g) for g in groups]
-    seps = {c for c in set(raw) if not c.isdecimal()}
+    seps = set(raw) - _ASCII_DIGITS
     near_text: list[str] = []
+    in_context = _context_kinds(context)
 
     def near(kind: str) -> bool:
+        if kind in in_context:
+            return True
         if not near_text:
-            near_text.append(context + _window(text, m.start(), m.end()))
-        return _CTX[kind].search(near_text[0]) is not None
+            window = _window(text, m.start(), m.end())
+            near_text.append(window if _CTX_ANY.search(window) else "")  # one search rules out all kinds
+        return bool(near_text[0]) and _CTX[kind].search(near_text[0]) is not None
 
     if shape == [3, 2, 4] and seps <= {"-", " "}:
         return Hit("ssn", m.start()) if v.ssn(digits) else None
@@ -136,7 +148,8 @@ def _upper_hits(text: str, start: int, end: int, context: str, hits: list[Hit]) 
         if m.group(0).count("-") in (0, 2) and v.mbi(m.group(0)):
             hits.append(Hit("medicare_mbi", m.start()))
     for m in _DEA.finditer(text, start, end):
-        if v.dea(m.group(0)) and _CTX["dea"].search(context + _window(text, m.start(), m.end())):
+        if v.dea(m.group(0)) and ("dea" in _context_kinds(context) or
+                                  _CTX["dea"].search(_window(text, m.start(), m.end()))):
             hits.append(Hit("dea", m.start()))
 
 

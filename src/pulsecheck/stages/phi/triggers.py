@@ -133,7 +133,10 @@ def _matches(pattern: Any, data: bytes) -> Iterator[tuple[int, int, int]]:
         start, end = spans[0]
         if start < 0:
             return
-        yield start, end, _ORDER[next(i for i, sp in enumerate(spans[1:]) if sp[0] >= 0)]
+        group = 1
+        while spans[group][0] < 0:
+            group += 1
+        yield start, end, _ORDER[group - 1]
         pos = end if end > start else end + 1
 
 

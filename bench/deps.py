@@ -124,6 +124,179 @@ def trivy_side_by_side(trivy: str, projects: Path) -> list[dict[str, object]]:
     return rows
 
 
+
+# --- An independent reference matcher, written from the OSV schema text -----------------------
+# https://ossf.github.io/osv-schema/#evaluation: a version is affected if it equals an entry of
+# `versions`, or lies in a range: events sorted by version pair up into intervals
+# [introduced, fixed) or [introduced, last_affected], an unclosed introduced runs to infinity,
+# and `limit` caps the range. Ordering: PEP 440 (packaging) for PyPI; for npm, Go and crates.io
+# node-semver (the copy bundled with npm), i.e. not the stage's own comparator.
+
+SEMVER_ECOSYSTEMS = ("npm", "Go", "crates.io")
+_NODE_RANK = r"""
+const semver = require(process.argv[1]);
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const parsed = input.filter(v => semver.parse(v) !== null);
+parsed.sort(semver.compare);
+const rank = {}; let r = 0;
+parsed.forEach((v, i) => { if (i > 0 && semver.compare(parsed[i - 1], v) !== 0) r++; rank[v] = r; });
+process.stdout.write(JSON.stringify(rank));
+"""
+
+
+def _node_semver() -> str | None:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return None
+    lib = Path(npm).resolve().parents[1] / "node_modules" / "semver"
+    return str(lib) if lib.is_dir() else None
+
+
+def _semver_ranks(versions: set[str], lib: str) -> dict[str, int]:
+    proc = subprocess.run(["node", "-e", _NODE_RANK, lib], input=json.dumps(sorted(versions)),
+                          capture_output=True, text=True, check=True, timeout=300)
+    return {k: int(v) for k, v in json.loads(proc.stdout).items()}
+
+
+def _load_osv(osv: Path) -> dict[tuple[str, str], list[tuple[str, dict[str, object]]]]:
+    """(ecosystem, name) -> [(advisory id, affected entry)], withdrawn advisories left out."""
+    import zipfile
+
+    from packaging.utils import canonicalize_name
+
+    index: dict[tuple[str, str], list[tuple[str, dict[str, object]]]] = {}
+    for zpath in sorted(osv.glob("*/all.zip")):
+        with zipfile.ZipFile(zpath) as zf:
+            for info in zf.infolist():
+                doc = json.loads(zf.read(info))
+                if doc.get("withdrawn"):
+                    continue
+                for aff in doc.get("affected") or []:
+                    pkg = aff.get("package") or {}
+                    eco, name = str(pkg.get("ecosystem", "")).split(":")[0], str(pkg.get("name", ""))
+                    key = str(canonicalize_name(name)) if eco == "PyPI" else name
+                    index.setdefault((eco, key), []).append((doc["id"], aff))
+    return index
+
+
+def _ref_affected(eco: str, version: str, aff: dict[str, object], order: dict[str, object]) -> bool:
+    """OSV evaluation of one `affected` entry; ``order`` maps version -> comparable (absent: unparsable)."""
+    from packaging.version import InvalidVersion, Version
+
+    listed = [str(v) for v in aff.get("versions") or []]  # type: ignore[union-attr]
+    if eco == "PyPI":
+        try:
+            if any(Version(version) == Version(v) for v in listed if _pep440(v)):
+                return True
+        except InvalidVersion:
+            pass
+    if version in listed:
+        return True
+    def at(value: str) -> tuple[object, ...] | None:  # (0,) below everything, (1, key) otherwise
+        key = order.get(value)
+        return None if key is None else (1, key)
+
+    here = at(version)
+    if here is None:
+        return False
+    for rng in aff.get("ranges") or []:  # type: ignore[union-attr]
+        if rng.get("type") not in ("ECOSYSTEM", "SEMVER"):
+            continue
+        events, limits = [], []
+        for ev in rng.get("events") or []:
+            for kind, value in ev.items():
+                if kind == "limit":
+                    limits.append(at(str(value)) if value != "*" else None)
+                elif kind in ("introduced", "fixed", "last_affected"):
+                    key = (0,) if (kind == "introduced" and value == "0") else at(str(value))
+                    if key is not None:
+                        events.append((key, kind))
+        if limits and not any(lim is None or here < lim for lim in limits):  # type: ignore[operator]
+            continue
+        events.sort(key=lambda e: (e[0], e[1] != "introduced"))
+        start = None
+        for key, kind in events + [(None, "end")]:
+            if kind == "introduced":
+                start = key if start is None else start
+                continue
+            if start is not None:
+                upper_ok = (key is None or (here < key if kind == "fixed" else here <= key)  # type: ignore[operator]
+                            or kind == "end")
+                if start <= here and upper_ok:  # type: ignore[operator]
+                    return True
+                start = None
+    return False
+
+
+def _pep440(v: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(v)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def reference_agreement(osv: Path, db: Path, pool: list[Package], probes: bool = True) -> dict[str, object]:
+    """Advisory ids per package from the stage's matcher vs the reference matcher above.
+
+    The pool is every package of the lockfile corpus plus, with ``probes``, boundary versions
+    of every advisory (each event and listed version, as an installed version)."""
+    from packaging.version import InvalidVersion, Version
+
+    from pulsecheck.stages.deps.package import normalize_name
+
+    index = _load_osv(osv)
+    packages = {(p.ecosystem, p.key, p.version) for p in pool if p.version}
+    corpus_n = len(packages)
+    if probes:
+        for (eco, name), entries in index.items():
+            for _, aff in entries:
+                for rng in aff.get("ranges") or []:  # type: ignore[union-attr]
+                    for ev in rng.get("events") or []:
+                        packages |= {(eco, name, str(v)) for k, v in ev.items() if k != "limit" and v != "0"}
+                packages |= {(eco, name, str(v)) for v in aff.get("versions") or []}  # type: ignore[union-attr]
+    lib = _node_semver()
+    orders: dict[str, dict[str, object]] = {}
+    for eco in {p[0] for p in packages}:
+        names = {p[1] for p in packages if p[0] == eco}
+        versions = {p[2] for p in packages if p[0] == eco}
+        for name in names:
+            for _, aff in index.get((eco, name), []):
+                versions |= {str(v) for r in aff.get("ranges") or [] for e in r.get("events") or []  # type: ignore[union-attr]
+                             for v in e.values()}
+        if eco == "PyPI":
+            order: dict[str, object] = {}
+            for v in versions:
+                try:
+                    order[v] = Version(v)
+                except InvalidVersion:
+                    pass
+            orders[eco] = order
+        elif eco in SEMVER_ECOSYSTEMS and lib:
+            orders[eco] = dict(_semver_ranks(versions, lib))
+    conn = sqlite3.connect(db)
+    matcher = Matcher(conn)
+    checked = agree = 0
+    disagreements: list[dict[str, object]] = []
+    for eco, name, version in sorted(packages):
+        if eco not in orders:
+            continue
+        checked += 1
+        want = {adv for adv, aff in index.get((eco, normalize_name(eco, name)), [])
+                if _ref_affected(eco, version, aff, orders[eco])}
+        got = {i for v in matcher.match([Package(eco, name, version, "x")]) for i in v.ids}
+        if got == want:
+            agree += 1
+        elif len(disagreements) < 50:
+            disagreements.append({"package": f"{eco}:{name}@{version}", "stage_only": sorted(got - want),
+                                  "reference_only": sorted(want - got)})
+    conn.close()
+    return {"corpus_packages": corpus_n, "checked": checked, "agree": agree,
+            "disagree": checked - agree, "examples": disagreements,
+            "semver_reference": "node-semver (bundled with npm)" if lib else "unavailable: npm/Go/crates.io skipped"}
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -134,6 +307,9 @@ def main() -> int:
     counts, pool = lockfile_counts(args.shared / "corpora" / "lockfiles")
     out["lockfile_counts"] = counts
     out["speed"] = speed(args.shared / "osv", pool)
+    with tempfile.TemporaryDirectory() as tmp:
+        import_path(args.shared / "osv", Path(tmp) / "osv.sqlite")
+        out["reference_matcher"] = reference_agreement(args.shared / "osv", Path(tmp) / "osv.sqlite", pool)
     if args.trivy:
         out["trivy_sbom"] = trivy_side_by_side(args.trivy, args.shared / "corpora" / "lockfiles" / "_projects")
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 from pulsecheck import engine
@@ -64,6 +66,13 @@ def test_long_lines_are_windowed_without_losing_or_moving_hits() -> None:
         text = "head\n" + line + "\ntail ssn 123-45-6780\n"
         assert len(line) > triggers.LONG_LINE
         assert _hits(text) == _hits(text, exhaustive=True)
+    for _ in range(5):  # dense triggers: windows overlap and must grow to cover each other
+        line = ",".join(rng.choice(TOKENS) for _ in range(3000))
+        assert _hits(line) == _hits(line, exhaustive=True)
+    # A context word at the very end of one trigger's window, its value just past the cut.
+    # ("npi" ends at the "," where the window around "@" is cut: MARGIN bytes after the "@").
+    edge = "x" * 4500 + "," + "z" * 300 + " a@b.co" + " " * (triggers.MARGIN - 7) + "npi,1234567893," + "y" * 5000
+    assert ("npi", edge.index("1234567893"), False) in _hits(edge) == _hits(edge, exhaustive=True)
     blob = "a" * 20_000 + " ssn 123-45-6780 " + "b" * 20_000  # no break character anywhere
     assert _hits(blob) == _hits(blob, exhaustive=True) != []
 
@@ -119,3 +128,51 @@ def test_lockfiles_and_minified_bundles_are_skipped_with_a_note(tmp_path: Path) 
     notes = report.stages[0].outcome.notes  # type: ignore[union-attr]
     assert any(n.startswith("package-lock.json: lockfile") for n in notes)
     assert any(n.startswith("vendor.js: minified") for n in notes)
+
+
+def test_json_lines_in_a_json_file_are_judged_from_the_first_chunk(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text("".join('{"note": "ssn 123-45-6780"},\n' if i == 7 else '{"note": "ok"},\n' for i in range(50_000)))
+    result = scan_file(path, path.name)
+    assert result.notes == ["malformed JSON (Extra data: line 1 column 15 (char 14)); values scanned, "
+                            "structure not checked"]
+    assert result.kinds["ssn"].lines == [8]
+
+
+def test_big_files_split_into_parts_give_the_whole_file_result(tmp_path: Path) -> None:
+    rng = random.Random(9)
+    csv_path = tmp_path / "patients.csv"
+    with csv_path.open("w") as fh:
+        fh.write("first_name,last_name,ssn,phone\n")
+        for i in range(40_000):
+            fh.write(f"Ann{i},Lee,{'123-45-6780' if i % 997 == 0 else ''},{'(617) 253-0143' if i % 1999 == 0 else ''}\n")
+    log_path = tmp_path / "app.log"
+    log_path.write_text(_text(rng, 6000) + "\n")
+    bad = tmp_path / "blob.csv"
+    bad.write_bytes(b"a,b\n" + b"x,y\n" * 200_000 + b"\xff\xfe\n" + b"x,y\n" * 10)
+    files = [(p, p.name, p.stat().st_size) for p in (csv_path, log_path, bad)]
+    split = list(scan_files(files, workers=2, min_bytes=0, part_bytes=64 * 1024))
+    for (path, rel, _), outcome in zip(files[:2], split[:2], strict=True):
+        want = scan_file(path, rel)
+        assert outcome.result is not None
+        got = {k: (t.count, t.lines, t.synthetic, sorted(t.details)) for k, t in outcome.result.kinds.items()}
+        assert got == {k: (t.count, t.lines, t.synthetic, sorted(t.details)) for k, t in want.kinds.items()}
+    assert split[0].result is not None and split[0].result.kinds["csv_phi"].count == 40_000
+    assert split[0].result.kinds["ssn"].lines[:3] == [2, 999, 1996]
+    assert split[2].result is None and split[2].note and "not UTF-8" in split[2].note
+
+
+def test_pool_falls_back_in_process_when_workers_die(tmp_path: Path) -> None:
+    """A caller whose script has no ``__main__`` guard breaks spawned workers: still scanned."""
+    for i in range(3):
+        (tmp_path / f"f{i}.log").write_text("x\nssn: 123-45-6780\n")
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        "from pulsecheck.stages.phi.pool import scan_files\n"
+        f"root = pathlib.Path({str(tmp_path)!r})\n"
+        "files = [(p, p.name, p.stat().st_size) for p in sorted(root.glob('*.log'))]\n"
+        "out = list(scan_files(files, workers=2, min_bytes=0))\n"
+        "print([(o.rel, o.result.kinds['ssn'].lines) for o in out])\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[('f0.log', [2]), ('f1.log', [2]), ('f2.log', [2])]"

@@ -1,8 +1,9 @@
 """Find identifiers in text: candidates by shape, kept only when a validator or context agrees.
 
-One pass per candidate family (digit runs, upper-case alphanumerics, e-mails, keywords) over a
-whole chunk, so throughput does not depend on line length. A hit is (kind, offset, synthetic);
-the value itself is never kept past validation.
+``triggers`` first marks, in one RE2 pass over a whole chunk, the few spans that can hold a
+value; the exact detectors here (one regex per family, then checksums and context words in
+Python) run only there. A hit is (kind, offset, synthetic); the value itself is never kept past
+validation.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ _CTX = {
 }
 _CTX_ANY = re.compile("|".join(f"(?:{rx.pattern.removeprefix('(?i)')})" for rx in _CTX.values()), re.I)
 _ASCII_DIGITS = frozenset("0123456789")
+_DROP_SEPARATORS = str.maketrans("", "", " ().+-")
 _FAKE_EMAIL_TLDS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "py", "css", "map", "json", "lock",
                     "md", "txt", "html", "ico", "woff", "woff2"}
 _FAKE_EMAIL_LOCAL = {"git", "noreply", "no-reply", "donotreply"}
@@ -95,10 +97,10 @@ def has_name(text: str, start: int, end: int, span: int = 300) -> bool:
 
 def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
     raw = m.group(0)
-    groups = [g for g in _SEP.split(raw.strip("()+ ")) if g]
-    digits = "".join(groups)
-    if not 9 <= len(digits) <= 19 or not digits.isdigit() or digits in _TEST_CARDS:
+    digits = raw.translate(_DROP_SEPARATORS)  # ``_DIGITS`` matches only ASCII digits and " ().+-"
+    if not 9 <= len(digits) <= 19 or digits in _TEST_CARDS:
         return None  # every kind below needs 9 to 19 digits; test cards (13+) are only ever cards
+    groups = [g for g in _SEP.split(raw.strip("()+ ")) if g]
     shape = [len(g) for g in groups]
     seps = set(raw) - _ASCII_DIGITS
     near_text: list[str] = []

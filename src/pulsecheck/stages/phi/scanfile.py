@@ -7,11 +7,12 @@ newline, scanned, and dropped; only counts and the first line numbers are kept.
 from __future__ import annotations
 
 import csv
-import io
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from pulsecheck.stages.phi import detect, structured
 
@@ -65,21 +66,26 @@ class FileResult:
         return self.kinds.setdefault(kind, Tally())
 
 
-def _chunks(fh: io.TextIOBase) -> Iterator[str]:
-    rest = ""
-    while True:
-        block = fh.read(CHUNK)
+def _chunks(fh: BinaryIO, start: int = 0, end: int | None = None) -> Iterator[str]:
+    """Text of bytes ``[start, end)`` in pieces cut after a newline (never inside a UTF-8
+    sequence); strict decoding raises ``UnicodeDecodeError`` for a binary in disguise."""
+    fh.seek(start)
+    left = sys.maxsize if end is None else end - start
+    rest = b""
+    while left > 0:
+        block = fh.read(min(CHUNK, left))
         if not block:
             break
+        left -= len(block)
         block = rest + block
-        cut = block.rfind("\n")
+        cut = block.rfind(b"\n")
         if cut < 0:
             rest = block
             continue
         rest = block[cut + 1:]
-        yield block[:cut + 1]
+        yield block[:cut + 1].decode("utf-8")
     if rest:
-        yield rest
+        yield rest.decode("utf-8")
 
 
 def scan_text_into(result: FileResult, text: str, first_line: int, context: str = "") -> None:
@@ -94,28 +100,38 @@ def scan_text_into(result: FileResult, text: str, first_line: int, context: str 
         result.tally(h.kind).add(line, h.synthetic)
 
 
-def scan_file(path: Path, rel: str) -> FileResult:
-    """Value detectors over the whole file plus the structure detectors its type calls for.
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What the start of a file decides for all of it (every part of a split file reads it)."""
 
-    Raises ``UnicodeDecodeError`` for a file that is not UTF-8 text (a binary in disguise)."""
-    result = FileResult()
+    skip: str | None = None
+    header: str = ""  # a CSV's header line: context for every row
+    synthetic: bool = False
+    json_head: str = ""  # start of a .json, to see "extra data" without loading the file
+
+
+def read_head(path: Path, rel: str) -> Head:
     lower = rel.lower()
     if lower.rsplit("/", 1)[-1] in LOCKFILES:
-        result.notes.append("lockfile (dependency metadata only), not scanned for PHI")
-        return result
-    is_csv = lower.endswith((".csv", ".tsv"))
-    header = ""
+        return Head(skip="lockfile (dependency metadata only), not scanned for PHI")
+    with path.open("rb") as fh:
+        block = fh.read(CHUNK)
+    cut = block.rfind(b"\n")
+    text = (block[:cut + 1] if cut >= 0 and len(block) == CHUNK else block).decode("utf-8", "replace")
+    if lower.endswith(_MINIFIABLE) and _minified(text):
+        return Head(skip="minified or generated code, not scanned for PHI")
+    return Head(header=text.split("\n", 1)[0] if lower.endswith((".csv", ".tsv")) else "",
+                synthetic=detect.is_synthetic(text[:200_000]), json_head=text if lower.endswith(".json") else "")
+
+
+def scan_values(path: Path, head: Head, result: FileResult, start: int = 0, end: int | None = None) -> int:
+    """Value detectors and HL7 PID segments over bytes ``[start, end)`` (line-aligned), line
+    numbers counted from ``start``; returns the number of newlines read."""
     line = 1
-    with path.open("r", encoding="utf-8", errors="strict", newline="") as fh:
-        for i, chunk in enumerate(_chunks(fh)):
-            if i == 0:
-                if lower.endswith(_MINIFIABLE) and _minified(chunk):
-                    result.notes.append("minified or generated code, not scanned for PHI")
-                    return result
-                result.synthetic_file = detect.is_synthetic(chunk[:200_000])
-                if is_csv:
-                    header = chunk.split("\n", 1)[0]
-            scan_text_into(result, chunk, line, header.lower())
+    context = head.header.lower()
+    with path.open("rb") as fh:
+        for chunk in _chunks(fh, start, end):
+            scan_text_into(result, chunk, line, context)
             if "PID|" in chunk:
                 n, first, kinds = structured.hl7_pids(chunk)
                 if n:
@@ -123,14 +139,39 @@ def scan_file(path: Path, rel: str) -> FileResult:
                     t.add(line + (first or 1) - 1, result.synthetic_file, n)
                     t.details |= set(kinds)
             line += chunk.count("\n")
-    if is_csv and header:
-        _csv(path, rel, header, result)
+    return line - 1
+
+
+def scan_structure(path: Path, rel: str, head: Head, result: FileResult) -> None:
+    """Exports recognised by structure: CSV header columns, JSON records and FHIR resources."""
+    lower = rel.lower()
+    if head.header:
+        _csv(path, rel, head.header, result)
     elif lower.endswith((".json", ".ndjson", ".jsonl")) and path.stat().st_size <= JSON_PARSE_LIMIT:
-        _json(path, lower, result)
+        _json(path, lower, result, head.json_head)
+
+
+def drop_lone_contacts(rel: str, result: FileResult) -> None:
+    """Maintainer e-mails and phones in code and manifests are not patient data on their own."""
+    lower = rel.lower()
     if (lower.endswith(CODE_EXT) or lower.rsplit("/", 1)[-1] in _MANIFESTS) and \
             not set(result.kinds) - _CONTACT_KINDS:
         for kind in _CONTACT_KINDS:
             result.kinds.pop(kind, None)
+
+
+def scan_file(path: Path, rel: str) -> FileResult:
+    """Value detectors over the whole file plus the structure detectors its type calls for.
+
+    Raises ``UnicodeDecodeError`` for a file that is not UTF-8 text (a binary in disguise)."""
+    head = read_head(path, rel)
+    result = FileResult(synthetic_file=head.synthetic)
+    if head.skip:
+        result.notes.append(head.skip)
+        return result
+    scan_values(path, head, result)
+    scan_structure(path, rel, head, result)
+    drop_lone_contacts(rel, result)
     return result
 
 
@@ -158,7 +199,25 @@ def _csv(path: Path, rel: str, header: str, result: FileResult) -> None:
         t.details |= {f"{n} ({classes[n].kind})" for n in cols}
 
 
-def _json(path: Path, lower: str, result: FileResult) -> None:
+_JSON_WS = " \t\n\r"
+
+
+def _extra_data(head: str) -> json.JSONDecodeError | None:
+    """The error ``json.loads`` would raise for the whole file, when its first chunk already
+    shows one document followed by more (JSON lines in a ``.json``): no need to load it all."""
+    start = len(head) - len(head.lstrip(_JSON_WS))
+    try:
+        _, end = json.JSONDecoder().raw_decode(head, start)
+    except ValueError:
+        return None  # a syntax error, or a document longer than the chunk: parse the file
+    rest = head[end:].lstrip(_JSON_WS)
+    return json.JSONDecodeError("Extra data", head, len(head) - len(rest)) if rest else None
+
+
+def _json(path: Path, lower: str, result: FileResult, head: str) -> None:
+    if not lower.endswith((".ndjson", ".jsonl")) and (exc := _extra_data(head)) is not None:
+        result.notes.append(f"malformed JSON ({str(exc)[:80]}); values scanned, structure not checked")
+        return
     text = path.read_text(encoding="utf-8")
     try:
         docs = [json.loads(ln) for ln in text.splitlines() if ln.strip()] if lower.endswith((".ndjson", ".jsonl")) \

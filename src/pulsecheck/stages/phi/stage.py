@@ -47,6 +47,9 @@ def findings_for(rel: str, result: FileResult, commit: str | None = None) -> Ite
 
 
 class PhiStage:
+    """Options (``[stages.phi]``): ``history`` (scan git history, default true), ``max_bytes``
+    (largest file scanned), ``exclude`` (globs), ``workers`` (processes; 0 = every core, 1 = none)."""
+
     name = "phi"
 
     def applies(self, targets: Targets) -> bool:

@@ -75,19 +75,20 @@ def _compiled(wide: bool) -> Any:
     return re2.compile("|".join(groups).encode(), options)
 
 
-def _region(data: bytes, start: int, end: int) -> tuple[int, int]:
-    """Byte span to re-scan for a trigger at ``start:end``: its line, or on a long line (minified
-    code, one-line JSON) a window cut at characters no detector match can contain."""
+def _region(data: bytes, start: int, end: int) -> tuple[int, int, bool]:
+    """Byte span to re-scan for a trigger at ``start:end`` and whether it is the whole line: its
+    line, or on a long line (minified code, one-line JSON) a window cut at characters no detector
+    match can contain."""
     line_start = data.rfind(b"\n", 0, start) + 1
     line_end = data.find(b"\n", end)
     line_end = len(data) if line_end < 0 else line_end
     if line_end - line_start <= LONG_LINE:
-        return line_start, line_end
+        return line_start, line_end, True
     lo, hi = max(line_start, start - MARGIN), min(line_end, end + MARGIN)
     cut = max(data.rfind(c, max(line_start, lo - SNAP), lo) for c in _BREAKS)
     lo = line_start if cut < 0 else cut + 1
     cuts = [i for c in _BREAKS if (i := data.find(c, hi, min(line_end, hi + SNAP))) >= 0]
-    return lo, min(cuts) if cuts else line_end
+    return lo, min(cuts) if cuts else line_end, False
 
 
 def regions(text: str, context: str = "") -> Iterator[tuple[int, int, int]]:
@@ -103,17 +104,18 @@ def regions(text: str, context: str = "") -> Iterator[tuple[int, int, int]]:
     pattern = _compiled(bool(context) and _CONTEXT_WORDS.search(context) is not None)
     lo = hi = -1
     families = 0
+    whole_line = False
     for start, end, family in _matches(pattern, data):
-        if start < hi and hi - lo <= LONG_LINE:
+        if start < hi and whole_line:
             families |= family  # same (short) line as the span being built
             continue
-        r_lo, r_hi = _region(data, start, end)
-        if r_lo < hi:
-            families, hi = families | family, max(hi, r_hi)
+        r_lo, r_hi, r_whole = _region(data, start, end)
+        if r_lo < hi:  # overlaps the window being built on a long line: extend it
+            families, hi, whole_line = families | family, max(hi, r_hi), whole_line and r_whole
             continue
         if families:
             yield to_str(lo), to_str(hi), families
-        lo, hi, families = r_lo, r_hi, family
+        lo, hi, families, whole_line = r_lo, r_hi, family, r_whole
     if families:
         yield to_str(lo), to_str(hi), families
 
@@ -127,16 +129,16 @@ def _matches(pattern: Any, data: bytes) -> Iterator[tuple[int, int, int]]:
         for m in pattern.finditer(data):
             yield m.start(), m.end(), _ORDER[m.lastindex - 1]
         return
-    pos, size = 0, len(data)
+    match, order, pos, size = regexp.Match, _ORDER, 0, len(data)
     while pos < size:
-        spans = regexp.Match(anchor, data, pos, size)
+        spans = match(anchor, data, pos, size)
         start, end = spans[0]
         if start < 0:
             return
         group = 1
         while spans[group][0] < 0:
             group += 1
-        yield start, end, _ORDER[group - 1]
+        yield start, end, order[group - 1]
         pos = end if end > start else end + 1
 
 

@@ -14,8 +14,12 @@ from typing import Any
 
 import yaml
 
+from pulsecheck.stages.profile.classify import tokens
+
 DOC_FILE = re.compile(r"(?:^|/)(?:readme[^/]*|docs?/[^/]+\.(?:md|rst|txt)|package\.json|pyproject\.toml|"
-                      r"setup\.cfg|pom\.xml|pubspec\.yaml|app\.json|.*\.gemspec)$", re.I)
+                      r"setup\.cfg|setup\.py|pkg-info|pom\.xml|pubspec\.yaml|app\.json|.*\.gemspec)$", re.I)
+MIN_SCORE = 3
+MAX_DOC_SCORE = 6
 
 
 @lru_cache(maxsize=1)
@@ -23,8 +27,13 @@ def _kinds() -> list[dict[str, Any]]:
     text = resources.files(__package__).joinpath("data/app_kinds.yaml").read_text(encoding="utf-8")
     kinds: list[dict[str, Any]] = yaml.safe_load(text)["kinds"]
     for k in kinds:
-        k["_rx"] = re.compile(r"\b(" + "|".join(re.escape(w) for w in k["keywords"]) + r")\b", re.I)
+        words = sorted(k["keywords"], key=len, reverse=True)  # longest first: "fhir server" before "fhir"
+        k["_rx"] = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
     return kinds
+
+
+def _table_tokens(name: str) -> set[str]:
+    return {t.rstrip("s") for t in tokens(name)}
 
 
 def classify_app(docs: dict[str, str], data_map: dict[str, Any], stack: dict[str, Any]) -> dict[str, Any]:
@@ -36,28 +45,36 @@ def classify_app(docs: dict[str, str], data_map: dict[str, Any], stack: dict[str
     n_fhir = len(data_map.get("fhir_resources", []))
     scores: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}
+    standards = [h for h in stack.get("health_standards", []) if h["id"] in ("fhir", "hl7v2", "cda", "smart-on-fhir")]
     for kind in _kinds():
         score, ev = 0.0, []
-        for path, text in docs.items():
-            words = sorted({m.group(1).lower() for m in kind["_rx"].finditer(text)})
+        words_seen: set[str] = set()
+        for path, text in sorted(docs.items(), key=lambda kv: (kv[0].count("/"), kv[0])):
+            words = sorted({m.group(1).lower() for m in kind["_rx"].finditer(text)} - words_seen)
             if words:
-                score += min(len(words), 5)
+                words_seen.update(words)
                 ev.append(f"{path}: mentions {', '.join(words[:5])}")
+        score += min(len(words_seen), MAX_DOC_SCORE)
         for dk, weight in (kind.get("data_kinds") or {}).items():
             if dk in field_kinds:
                 score += weight
                 ev.append(f"data map: {dk} fields in {', '.join(sorted(set(field_kinds[dk]))[:4])}")
+        for word, weight in (kind.get("table_words") or {}).items():
+            named = sorted(t["name"] for t in data_map.get("tables", [])
+                           if t["fields"] and word in _table_tokens(t.get("context") or t["name"]))
+            if named:
+                score += weight
+                ev.append(f"data map: {word} tables {', '.join(named[:4])}")
         if kind.get("fhir_resources_min") and n_fhir >= kind["fhir_resources_min"]:
             score += 4
             ev.append(f"uses {n_fhir} FHIR resource types")
-        if kind["id"] == "ehr" and any(h["id"] in ("fhir", "hl7v2", "cda") for h in stack.get("health_standards", [])):
-            score += 1
-            ev.append("health standard libraries: " + ", ".join(h["name"] for h in stack["health_standards"]))
+        if kind.get("standards_weight") and standards:
+            score += kind["standards_weight"]
+            ev.append("health standard libraries: " + ", ".join(f"{h['name']} ({h['evidence']})" for h in standards))
         scores[kind["id"]] = score
         evidence[kind["id"]] = ev
     ranked = sorted(_kinds(), key=lambda k: -scores[k["id"]])
     best = ranked[0]
-    if scores[best["id"]] < 2:
+    if scores[best["id"]] < MIN_SCORE:
         return {"kind": "general", "label": "General (no health signal)", "scores": scores, "evidence": []}
-    # An EHR needs real interoperability evidence, not just a README word.
     return {"kind": best["id"], "label": best["label"], "scores": scores, "evidence": evidence[best["id"]]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -21,6 +21,7 @@ _SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _LOCATION_IDENTIFIERS = frozenset({"address", "postal_code", "city", "geo"})
 _DATE_WORDS = frozenset({"at", "date", "on", "time", "timestamp", "datetime", "ts", "dt"})
 _BOOL_TYPES = frozenset({"bool", "boolean", "booleanfield", "bit"})
+_RELATION_TYPES = frozenset({"foreignkey", "onetoonefield", "manytomanyfield", "many2one", "one2one", "reference"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,12 @@ class FieldClass:
     category: str
     identity: bool
     """A direct identifier of a person (name, SSN, email...): what co-location is about."""
+    weak: bool = False
+    """Matched by a word that is medical only in a health app (``condition``, ``temperature``,
+    a ``notes`` table): kept in the data map only when the app has strong medical fields."""
+    basis: str = "phrase"
+    """``phrase`` (the field's own name), ``person_table`` (``name`` in ``patients``) or
+    ``medical_table`` (``code`` in ``medications``): context-derived classes need corroboration."""
 
     @property
     def hipaa_identifier(self) -> bool:
@@ -51,6 +58,11 @@ class Vocabulary:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.ignore = frozenset(data.get("ignore_tokens", []))
+        self.weak_phrases = frozenset(tuple(tokens(str(p))) for p in data.get("weak_phrases", []))
+        self.weak_table_kinds = frozenset(data.get("weak_table_kinds", []))
+        self.weak_person_tables = frozenset(data.get("weak_person_tables", []))
+        self.place_tables = frozenset(data.get("place_tables", []))
+        self.place_suppressed = frozenset(data.get("place_suppressed_kinds", []))
         self.modifiers = frozenset(data.get("modifier_tokens", []))
         self.false_friend_dates = frozenset(data.get("false_friend_dates", []))
         self.person_tables = frozenset(data.get("person_tables", []))
@@ -63,9 +75,10 @@ class Vocabulary:
             cls = FieldClass(str(entry["kind"]), str(entry["category"]), bool(entry.get("identity")))
             self.by_kind.setdefault(cls.kind, cls)
             for phrase in entry.get("phrases", []):
-                self.phrases.setdefault(self._key(str(phrase)), cls)
+                key = self._key(str(phrase))
+                self.phrases.setdefault(key, replace(cls, weak=True) if key in self.weak_phrases else cls)
             for phrase in entry.get("table", []):
-                self.person_fields.setdefault(self._key(str(phrase)), cls)
+                self.person_fields.setdefault(self._key(str(phrase)), replace(cls, basis="person_table"))
         self.longest = max((len(k) for k in self.phrases), default=1)
 
     def _key(self, text: str) -> tuple[str, ...]:
@@ -73,7 +86,7 @@ class Vocabulary:
 
     def _phrase_match(self, toks: Sequence[str]) -> FieldClass | None:
         for size in range(min(self.longest, len(toks)), 0, -1):
-            for start in range(len(toks) - size + 1):
+            for start in range(len(toks) - size, -1, -1):  # rightmost first: the head noun
                 cls = self.phrases.get(tuple(toks[start:start + size]))
                 if cls is None:
                     continue
@@ -90,12 +103,26 @@ class Vocabulary:
         toks = self._key(table)
         for tok in reversed(toks):
             if tok in self.table_kinds:
-                return self.by_kind.get(self.table_kinds[tok])
+                cls = self.by_kind.get(self.table_kinds[tok])
+                if cls is not None:
+                    return replace(cls, weak=cls.weak or tok in self.weak_table_kinds, basis="medical_table")
+                return None
         cls = self._phrase_match(toks)
-        return cls if cls is not None and cls.category == "medical" else None
+        return replace(cls, basis="medical_table") if cls is not None and cls.category == "medical" else None
 
     def is_person_table(self, table: str | None) -> bool:
         return bool(table) and any(t in self.person_tables for t in self._key(table or ""))
+
+    def is_strong_person_table(self, table: str | None) -> bool:
+        """A table that certainly holds people (``patients``), not maybe (``providers``, ``clients``)."""
+        return bool(table) and any(t in self.person_tables and t not in self.weak_person_tables
+                                   for t in self._key(table or ""))
+
+    def is_place_table(self, table: str | None) -> bool:
+        """A table of places or organisations (``stores``, ``clinics``, ``servers``): their phone,
+        address and e-mail are contact details of a business, not identifiers of a person."""
+        toks = self._key(table or "")
+        return bool(toks) and toks[-1] in self.place_tables and not self.is_person_table(table)
 
     def classify(self, field: str, table: str | None = None, type_hint: str | None = None) -> FieldClass | None:
         """Classify one field of ``table``; ``None`` when it holds no personal/medical data."""
@@ -110,8 +137,11 @@ class Vocabulary:
             return None  # a foreign key to a person row, not an identifier value
         cls = self._phrase_match(toks)
         if cls is not None:
+            if cls.kind in self.place_suppressed and self.is_place_table(table):
+                return None
             return cls
-        if self.is_person_table(table):
+        relation = bool(type_hint) and (type_hint or "").lower().rsplit(".", 1)[-1] in _RELATION_TYPES
+        if self.is_person_table(table) and not relation:
             person = self.person_fields.get(tuple(toks))
             if person is not None:
                 return person

@@ -22,6 +22,10 @@ from pulsecheck.stages.profile.stack import StackScanner
 VENDORED = ("*node_modules/*", ".venv/*", "venv/*", "*/.venv/*", "*site-packages/*", "vendor/*",
             "*/vendor/*", "*bower_components/*", ".tox/*", "*.min.js", "dist/*", "build/*")
 MAX_BYTES = 2_000_000
+# Skipped files worth a note: ones the data map or the stack would have read (a 1 GB dump named
+# schema.sql, a binary called openapi.json); a skipped image or archive is not news.
+_NOTED_SKIPS = (".py", ".prisma", ".sql", ".json", ".yaml", ".yml", ".graphql", ".gql", ".rb", ".java", ".kt",
+                ".ts", ".js", ".toml", ".txt", ".xml", ".gradle", ".mod")
 
 
 def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[str], None] = lambda _m: None,
@@ -30,7 +34,12 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
     stack = StackScanner(note)
     datamap = DataMapBuilder(note)
     docs: dict[str, str] = {}
-    for sf in iter_files(root, exclude=(*VENDORED, *exclude), max_bytes=max_bytes):
+
+    def skipped(rel: str, reason: str) -> None:
+        if rel.lower().endswith(_NOTED_SKIPS):
+            note(f"{rel}: not read ({reason})")
+
+    for sf in iter_files(root, exclude=(*VENDORED, *exclude), max_bytes=max_bytes, on_skip=skipped):
         try:
             text = read_text(sf)
         except OSError as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pulsecheck.stages.deps.package import Package
-from pulsecheck.stages.deps.parsers import golang, maven, npm, python, simple
+from pulsecheck.stages.deps.parsers import golang, manifest, maven, npm, pnpm, python, simple, yarn
 from pulsecheck.stages.deps.parsers.common import LockfileError, read_text
 from pulsecheck.stages.deps.parsers.requirements import parse_requirements
 
@@ -30,8 +30,8 @@ PARSERS: tuple[tuple[str, str, TextParser], ...] = (
     ("pyproject.toml", "PyPI", python.parse_pyproject),
     ("package-lock.json", "npm", npm.parse_package_lock),
     ("npm-shrinkwrap.json", "npm", npm.parse_package_lock),
-    ("yarn.lock", "npm", npm.parse_yarn_lock),
-    ("pnpm-lock.yaml", "npm", npm.parse_pnpm_lock),
+    ("yarn.lock", "npm", yarn.parse_yarn_lock),
+    ("pnpm-lock.yaml", "npm", pnpm.parse_pnpm_lock),
     ("bun.lock", "npm", npm.parse_bun_lock),
     ("go.mod", "Go", golang.parse_go_mod),
     ("Cargo.lock", "crates.io", simple.parse_cargo_lock),
@@ -106,7 +106,13 @@ def parse_as(path: Path, root: Path, filename: str, result: ScanResult) -> None:
             result.packages += req.packages
             result.problems += req.skipped
             return
-        result.packages += found[1](read_text(path), rel)
+        if filename == "yarn.lock":  # its graph needs the roots package.json asks for
+            packages = yarn.parse_yarn_lock(read_text(path), rel, manifest.npm_requests(path.parent))
+        else:
+            packages = found[1](read_text(path), rel)
+        if any(p.direct is None for p in packages):
+            packages = manifest.apply(packages, manifest.declared(path, found[0]) or {})
+        result.packages += packages
     except LockfileError as exc:
         result.problems.append(f"{rel}: {exc}")
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:

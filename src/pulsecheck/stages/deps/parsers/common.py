@@ -5,8 +5,11 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+N = TypeVar("N", bound=Hashable)
 
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -89,3 +92,15 @@ class Lines:
                 self._cursor = pos
                 return self.of_offset(pos)
         return None
+
+
+def reach(graph: Mapping[N, Sequence[N]], roots: Iterable[N]) -> set[N]:
+    """Every node reachable from ``roots`` (the roots included) in a dependency graph."""
+    seen: set[N] = set()
+    todo = [r for r in roots if r in graph]
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo += [c for c in graph[node] if c not in seen and c in graph]
+    return seen

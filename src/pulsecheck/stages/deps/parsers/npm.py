@@ -1,14 +1,13 @@
-"""JavaScript lockfiles: package-lock.json / npm-shrinkwrap.json (v1-v3), yarn.lock (classic and
-berry), pnpm-lock.yaml (v5-v9) and bun.lock. Aliases resolve to the real registry package;
+"""JavaScript lockfiles: package-lock.json / npm-shrinkwrap.json (v1-v3) and bun.lock (yarn.lock
+and pnpm-lock.yaml: see :mod:`.yarn`, :mod:`.pnpm`). Aliases resolve to the real registry package;
 workspace and ``link:``/``file:`` entries are the project itself and are left out."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pulsecheck.stages.deps.package import Package
-from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_json, load_jsonc, load_yaml
+from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_json, load_jsonc
 
 _LOCAL = ("file:", "link:", "workspace:", "portal:")
 
@@ -40,22 +39,35 @@ def parse_package_lock(text: str, rel: str) -> list[Package]:
     return _package_lock_v1(doc.get("dependencies") or {}, rel, lines, depth=0)
 
 
+def _declared(entry: dict[str, Any]) -> set[str]:
+    return {dep for section in _SECTIONS for dep in (entry.get(section) or {})}
+
+
+_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+
+
 def _package_lock_v2(packages: dict[str, Any], rel: str, lines: Lines) -> list[Package]:
-    root = packages.get("") or {}
-    declared = {*(root.get("dependencies") or {}), *(root.get("devDependencies") or {}),
-                *(root.get("optionalDependencies") or {}), *(root.get("peerDependencies") or {})}
+    # The root ("") and each workspace (a key outside node_modules) declare direct dependencies,
+    # installed at <folder>/node_modules/<name> or hoisted to node_modules/<name>.
+    declared = {folder: _declared(entry) for folder, entry in packages.items()
+                if isinstance(entry, dict) and "node_modules/" not in f"{folder}/" and not entry.get("link")}
     out = []
     for key, entry in packages.items():
         if not key or not isinstance(entry, dict) or entry.get("link") or "node_modules/" not in key:
             continue
-        installed_as = key.rsplit("node_modules/", 1)[1]
+        parent, installed_as = key.rsplit("node_modules/", 1)
         name, version = _unalias(str(entry.get("name") or installed_as), str(entry.get("version", "")))
         if not version or version.startswith(_LOCAL):
             continue
-        top = key == f"node_modules/{installed_as}"
+        parent = parent.rstrip("/")
+        if parent == "":  # hoisted: direct when the root, or a workspace without its own copy, asks for it
+            direct = any(installed_as in deps and (not folder or f"{folder}/{key}" not in packages)
+                         for folder, deps in declared.items())
+        else:
+            direct = parent in declared and installed_as in declared[parent]
+        # devOptional: optional at runtime and dev-only elsewhere, so installed in production.
         out.append(Package("npm", name, version, rel, lines.find(f'"{key}"'),
-                           direct=top and installed_as in declared,
-                           dev=bool(entry.get("dev") or entry.get("devOptional"))))
+                           direct=direct, dev=bool(entry.get("dev"))))
     return out
 
 
@@ -66,100 +78,47 @@ def _package_lock_v1(deps: dict[str, Any], rel: str, lines: Lines, depth: int) -
             continue
         name, version = _unalias(installed_as, str(entry.get("version", "")))
         if version and not version.startswith(_LOCAL):
-            # v1 has no record of what the root declares; top level is the closest signal.
+            # v1 has no record of what the root declares (package.json beside it does); a nested
+            # copy is never the one the root asked for.
             out.append(Package("npm", name, version, rel, lines.find(f'"{installed_as}": {{'),
-                               direct=None, dev=bool(entry.get("dev"))))
+                               direct=None if depth == 0 else False, dev=bool(entry.get("dev"))))
         out += _package_lock_v1(entry.get("dependencies") or {}, rel, lines, depth + 1)
     return out
 
 
-_YARN_HEADER = re.compile(r'^(?!\s)("?[^\s#][^\n]*?):\s*$', re.MULTILINE)
-_YARN_FIELD = re.compile(r'^\s+"?(version|resolution)"?:?\s+"?([^"\n]+)"?\s*$', re.MULTILINE)
-
-
-def parse_yarn_lock(text: str, rel: str) -> list[Package]:
-    lines = Lines(text)
-    headers = list(_YARN_HEADER.finditer(text))
-    if not headers and text.strip() and not text.lstrip().startswith("#"):
-        raise LockfileError("no yarn.lock entries found")
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for i, head in enumerate(headers):
-        block = text[head.end(): headers[i + 1].start() if i + 1 < len(headers) else len(text)]
-        spec = head.group(1).split(",")[0].strip().strip('"')
-        if spec == "__metadata":
-            continue
-        fields = {m.group(1): m.group(2).strip() for m in _YARN_FIELD.finditer(block)}
-        name, wanted = split_spec(spec)
-        resolution = fields.get("resolution", "")
-        if resolution:
-            res_name, res_ref = split_spec(resolution)
-            if res_ref.startswith(("workspace:", "link:", "portal:", "file:", "patch:")):
-                continue
-            name = res_name
-        elif wanted.startswith("npm:") and "@" in wanted[5:]:
-            name = split_spec(wanted[4:])[0]
-        elif wanted.startswith(_LOCAL):
-            continue
-        version = fields.get("version", "")
-        if not version or (name, version) in seen:
-            continue
-        seen.add((name, version))
-        out.append(Package("npm", name, version, rel, lines.of_offset(head.start())))
+def _bun_names(key: str) -> list[str]:
+    """``a/@s/b/c`` -> [``a``, ``@s/b``, ``c``]: the chain of packages a bun.lock key nests."""
+    parts, out = key.split("/"), []
+    while parts:
+        head = parts.pop(0)
+        out.append(f"{head}/{parts.pop(0)}" if head.startswith("@") and parts else head)
     return out
 
 
-def _pnpm_key(key: str, entry: dict[str, Any], v5: bool) -> tuple[str, str]:
-    if key.startswith(_LOCAL):
-        return "", ""
-    hosted = not key.startswith("/")
-    key = key.lstrip("/").split("(", 1)[0]
-    if v5 and "/" in key.lstrip("/"):  # /name/1.2.3_peer, /@scope/name/1.2.3, host.example/name/1.2.3
-        if hosted and key.count("/") >= 2:
-            key = key.split("/", 1)[1]
-        name, _, version = key.rpartition("/")
-        version = version.split("_", 1)[0]
-    else:  # v6: /name@1.2.3(peer@1) ; v9: name@1.2.3(peer@1)
-        name, version = split_spec(key)
-    if entry.get("name"):
-        name = str(entry["name"])
-    if entry.get("version"):
-        version = str(entry["version"])
-    elif not version[:1].isdigit():
-        version = ""
-    return name, version
+def _bun_child(packages: dict[str, Any], parent: str, dep: str) -> str | None:
+    """Node resolution over bun.lock keys: ``a/b/dep``, then ``a/dep``, then ``dep``."""
+    chain = _bun_names(parent) if parent else []
+    for depth in range(len(chain), -1, -1):
+        key = "/".join([*chain[:depth], dep])
+        if key in packages:
+            return key
+    return None
 
 
-def parse_pnpm_lock(text: str, rel: str) -> list[Package]:
-    doc = load_yaml(text)
-    if doc is None:
-        return []
-    if not isinstance(doc, dict):
-        raise LockfileError("not a pnpm lockfile mapping")
-    lines = Lines(text)
-    try:
-        v5 = float(str(doc.get("lockfileVersion", "9")).split(".")[0]) < 6
-    except ValueError:
-        v5 = False
-    direct: dict[str, bool] = {}
-    importers = doc.get("importers") or {".": doc}
-    for importer in importers.values() if isinstance(importers, dict) else []:
-        for section in ("dependencies", "optionalDependencies", "devDependencies"):
-            for dep in (importer or {}).get(section) or {}:
-                direct[dep] = direct.get(dep, True) and section == "devDependencies"
-    out = []
-    seen: set[tuple[str, str]] = set()
-    for key, entry in (doc.get("packages") or {}).items():
-        entry = entry if isinstance(entry, dict) else {}
-        name, version = _pnpm_key(str(key), entry, v5)
-        if not name or not version or (name, version) in seen:
+def _bun_reach(packages: dict[str, Any], roots: list[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = [(r, "") for r in roots]
+    while todo:
+        dep, parent = todo.pop()
+        key = _bun_child(packages, parent, dep)
+        if key is None or key in seen:
             continue
-        seen.add((name, version))
-        dev = entry.get("dev")
-        out.append(Package("npm", name, version, rel, lines.find(f"{key}:", f"'{key}':"),
-                           direct=name in direct if direct else None,
-                           dev=bool(dev) if dev is not None else direct.get(name)))
-    return out
+        seen.add(key)
+        value = packages[key]
+        meta = value[2] if isinstance(value, list) and len(value) > 2 and isinstance(value[2], dict) else {}
+        for section in ("dependencies", "optionalDependencies", "peerDependencies"):
+            todo += [(str(d), key) for d in meta.get(section) or {}]
+    return seen
 
 
 def parse_bun_lock(text: str, rel: str) -> list[Package]:
@@ -168,12 +127,18 @@ def parse_bun_lock(text: str, rel: str) -> list[Package]:
         raise LockfileError("not a bun.lock object")
     lines = Lines(text)
     declared: dict[str, bool] = {}
+    prod_roots: list[str] = []
+    dev_roots: list[str] = []
     for ws in (doc.get("workspaces") or {}).values():
         for section in ("dependencies", "optionalDependencies", "peerDependencies", "devDependencies"):
             for dep in (ws or {}).get(section) or {}:
                 declared[dep] = declared.get(dep, True) and section == "devDependencies"
+                (dev_roots if section == "devDependencies" else prod_roots).append(str(dep))
+    packages = doc.get("packages") or {}
+    prod = _bun_reach(packages, prod_roots)
+    dev = _bun_reach(packages, dev_roots) - prod
     out = []
-    for key, value in (doc.get("packages") or {}).items():
+    for key, value in packages.items():
         if not isinstance(value, list) or not value or not isinstance(value[0], str):
             raise LockfileError(f"package entry {key!r} is not a [spec, ...] tuple")
         name, version = split_spec(value[0])
@@ -182,7 +147,7 @@ def parse_bun_lock(text: str, rel: str) -> list[Package]:
         if not version[:1].isdigit():
             continue  # git/github/tarball sources carry a ref, not a registry version
         top = "/" not in key.lstrip("@").split("/", 1)[-1] if key.startswith("@") else "/" not in key
+        is_dev = True if key in dev else False if key in prod else (declared.get(key) if top else None)
         out.append(Package("npm", name, version, rel, lines.find(f'"{key}": ['),
-                           direct=top and key in declared,
-                           dev=declared.get(key) if top else None))
+                           direct=top and key in declared, dev=is_dev))
     return out

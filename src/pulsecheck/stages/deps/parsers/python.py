@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from pulsecheck.stages.deps.package import Package, normalize_name
-from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_json, load_toml
+from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_json, load_toml, reach
 
 
 def _version(entry: dict[str, Any]) -> str:
@@ -54,9 +55,11 @@ def parse_pipfile_lock(text: str, rel: str) -> list[Package]:
         for name, info in (doc.get(section) or {}).items():
             if not isinstance(info, dict):
                 continue
-            version = str(info.get("version", "")).lstrip("=")
-            if not version:
+            pin = str(info.get("version", ""))
+            if not pin:
                 continue  # git/path entries have no version to check
+            # "==1.2" pins; "*" (a marker that excluded it on the locking machine) pins nothing.
+            version = pin.lstrip("=") if pin.startswith("==") else ""
             out.append(Package("PyPI", name, version, rel, lines.find(f'"{name}"'), direct=None, dev=dev))
     return out
 
@@ -66,38 +69,72 @@ def _source_is_local(entry: dict[str, Any]) -> bool:
     return isinstance(source, dict) and bool({"virtual", "editable", "directory"} & set(source))
 
 
-def parse_uv_lock(text: str, rel: str) -> list[Package]:
-    doc, lines = load_toml(text), Lines(text)
-    entries = _table_list(doc, "package")
-    roots = [e for e in entries if _source_is_local(e)]
-    direct: set[str] = set()
-    dev: set[str] = set()
-    for root in roots:
-        for dep in root.get("dependencies", []) or []:
-            direct.add(normalize_name("PyPI", str(dep.get("name", ""))))
-        groups = root.get("dev-dependencies") or {}
-        for deps in groups.values() if isinstance(groups, dict) else []:
-            for dep in deps:
-                dev.add(normalize_name("PyPI", str(dep.get("name", ""))))
+UvNode = tuple[str, str]
+
+
+def _uv_edges(entry: dict[str, Any], versions: dict[str, list[str]], tables: tuple[str, ...]) -> list[UvNode]:
+    """Edges of a uv.lock package: ``dependencies`` plus the named tables (extras or groups);
+    an edge names a version only when the lock holds several (split by markers)."""
+    deps: list[Any] = list(entry.get("dependencies") or [])
+    for table in tables:
+        groups = entry.get(table) or {}
+        deps += [d for ds in (groups.values() if isinstance(groups, dict) else []) for d in ds or []]
     out = []
-    for entry in entries:
-        if _source_is_local(entry) or "name" not in entry:
+    for dep in deps:
+        if not isinstance(dep, dict) or "name" not in dep:
             continue
-        name, key = str(entry["name"]), normalize_name("PyPI", str(entry["name"]))
-        is_direct = (key in direct or key in dev) if roots else None
-        out.append(Package("PyPI", name, _version(entry), rel, _pkg_line(lines, name),
-                           direct=is_direct, dev=(key in dev and key not in direct) if roots else None))
+        key = normalize_name("PyPI", str(dep["name"]))
+        wanted = [str(dep["version"])] if "version" in dep else versions.get(key, [])
+        out += [(key, v) for v in wanted]
     return out
 
 
+def parse_uv_lock(text: str, rel: str) -> list[Package]:
+    """uv.lock; the project's own packages (virtual/editable/directory sources) are the roots:
+    their dependencies and extras are direct runtime, their dependency groups direct dev."""
+    doc, lines = load_toml(text), Lines(text)
+    entries = [e for e in _table_list(doc, "package") if "name" in e]
+    versions: dict[str, list[str]] = {}
+    for e in entries:
+        versions.setdefault(normalize_name("PyPI", str(e["name"])), []).append(_version(e))
+    node = {id(e): (normalize_name("PyPI", str(e["name"])), _version(e)) for e in entries}
+    graph = {node[id(e)]: _uv_edges(e, versions, ("optional-dependencies",)) for e in entries}
+    roots = [e for e in entries if _source_is_local(e)]
+    prod_roots = [n for r in roots for n in _uv_edges(r, versions, ("optional-dependencies",))]
+    dev_roots = [n for r in roots
+                 for n in _uv_edges({"dev-dependencies": r.get("dev-dependencies")}, versions, ("dev-dependencies",))]
+    prod = reach(graph, prod_roots)
+    dev = reach(graph, dev_roots) - prod
+    direct = set(prod_roots) | set(dev_roots)
+    out = []
+    for entry in entries:
+        if _source_is_local(entry):
+            continue
+        key, name = node[id(entry)], str(entry["name"])
+        out.append(Package("PyPI", name, _version(entry), rel, _pkg_line(lines, name),
+                           direct=key in direct if roots else None,
+                           dev=(True if key in dev else False if key in prod else None) if roots else None))
+    return out
+
+
+_DEV_GROUP = re.compile(r"^(dev|develop|development|tests?|testing|lint|linting|docs?|typing|types|mypy|ci|"
+                        r"bench|benchmarks?|format|style|check|qa|coverage)$", re.IGNORECASE)
+
+
 def parse_pdm_lock(text: str, rel: str) -> list[Package]:
+    """pdm.lock; ``groups`` mixes extras (runtime) and dev groups, told apart by name here and
+    by the pyproject.toml beside it for direct dependencies (see :mod:`.manifest`)."""
     doc, lines = load_toml(text), Lines(text)
     out = []
     for entry in _table_list(doc, "package"):
         if "name" not in entry or "version" not in entry:
             continue
+        if entry.get("path") or entry.get("editable"):
+            continue  # a local directory: the project's own code, not a PyPI release
         groups = entry.get("groups")
-        dev = ("default" not in groups) if isinstance(groups, list) and groups else None
+        dev = None
+        if isinstance(groups, list) and groups:
+            dev = all(isinstance(g, str) and _DEV_GROUP.match(g) for g in groups)
         out.append(Package("PyPI", str(entry["name"]), _version(entry), rel,
                            _pkg_line(lines, str(entry["name"])), dev=dev))
     return out

@@ -16,16 +16,23 @@ from typing import Any
 
 import yaml
 
-from pulsecheck.stages.profile.classify import vocabulary
+from pulsecheck.stages.profile.classify import FieldClass, tokens, vocabulary
 from pulsecheck.stages.profile.datamap import js_orm, openapi, pyast, schema_text
-from pulsecheck.stages.profile.datamap.model import Table
+from pulsecheck.stages.profile.datamap.model import Column, Table
 from pulsecheck.stages.profile.datamap.python_orm import PythonResolver
 
 Note = Callable[[str], None]
-_PY_HINT = re.compile(r"db_for_write|db_for_read|allow_migrate|create_all|__tablename__|Column\(|mapped_column|models\.Model|BaseModel|SQLModel|op\.create_table")
+_PY_HINT = re.compile(r"db_for_write|db_for_read|allow_migrate|create_all|__tablename__|Column\(|mapped_column|"
+                      r"models\.Model|BaseModel|SQLModel|op\.create_table|Field\(|\bfields\.\w+\(|"
+                      r"from (?:trytond|odoo|mongoengine)\b|import \*")
 _JS_HINT = re.compile(r"@Entity|\.define\s*\(|Schema\s*\(|\.init\s*\(")
 _JPA_REPOS = re.compile(r"@EnableJpaRepositories\s*\(([^)]*)\)", re.S)
 _JAVA_PKG = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
+# Models in tests, examples and demos are not where the app keeps its data (Django's own test
+# suite defines 2,000 tables): they are counted, not mapped.
+_NOT_APP = re.compile(r"(?:^|/)(?:tests?|testing|test_?apps?|__tests__|__mocks__|spec|specs|e2e|examples?|"
+                      r"samples?|demos?|docs?|benchmarks?)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?\.py|conftest\.py|"
+                      r"[^/]*\.(?:test|spec)\.[jt]sx?)$", re.I)
 _API_HINT = re.compile(r"""["']?(openapi|swagger|\$schema)["']?\s*:""")
 
 
@@ -47,14 +54,22 @@ class DataMapBuilder:
         self.tables: list[Table] = []
         self.java: list[tuple[str, str]] = []
         self.fhir: dict[str, str] = {}
+        self.not_app_files = 0
 
     def add(self, rel: str, text: str) -> None:
         """Feed one file (repo-relative path and its text)."""
         name = rel.rsplit("/", 1)[-1].lower()
         try:
-            self._dispatch(rel, name, text)
-        except (SyntaxError, ValueError, RecursionError) as exc:
+            if _NOT_APP.search(rel):
+                self.not_app_files += 1
+            else:
+                self._dispatch(rel, name, text)
+        except (SyntaxError, ValueError, RecursionError, yaml.YAMLError, TypeError, AttributeError, KeyError,
+                IndexError) as exc:  # one odd file never sinks the data map
             line = getattr(exc, "lineno", None)
+            mark = getattr(exc, "problem_mark", None)
+            if line is None and mark is not None:
+                line = mark.line + 1
             where = f"{rel}:{line}" if line else rel
             self.note(f"{where}: malformed model/schema file, skipped ({type(exc).__name__})")
         if name.endswith((".py", ".js", ".ts", ".java", ".kt", ".json", ".go", ".rb")):
@@ -110,7 +125,9 @@ class DataMapBuilder:
 
     def build(self) -> dict[str, Any]:
         tables = self.tables + PythonResolver(self.py).tables() + self._jpa_tables()
-        return data_map(tables, self.fhir)
+        out = data_map(tables, self.fhir)
+        out["summary"]["test_example_files_skipped"] = self.not_app_files
+        return out
 
 
 def _dedupe(tables: Iterable[Table]) -> list[Table]:
@@ -134,19 +151,52 @@ def _dedupe(tables: Iterable[Table]) -> list[Table]:
     return out
 
 
+_Found = list[tuple[Column, FieldClass]]
+
+
+def _raw(t: Table) -> _Found:
+    vocab = vocabulary()
+    return [(c, cls) for c in t.columns
+            if (cls := vocab.classify(c.name.rsplit(".", 1)[-1], t.context or t.name, c.type)) is not None]
+
+
+def _corroborated(t: Table, found: _Found, health_app: bool) -> _Found:
+    """Context-derived classes kept only when corroborated: ``name`` in ``providers`` needs
+    another identifier beside it (or a health app, where a provider is a clinician); ``code``
+    in ``drug_forms`` (a code list) needs a link to a person or a field medical by its own name."""
+    vocab = vocabulary()
+    context = t.context or t.name
+    own_identity = any(cls.identity and cls.basis == "phrase" for _, cls in found)
+    own_medical = any(cls.category == "medical" and cls.basis == "phrase" for _, cls in found)
+    strong_person = vocab.is_strong_person_table(context) or (health_app and vocab.is_person_table(context))
+    person_link = any(vocab.is_person_table(c.name) and not vocab.is_person_table(context) for c in t.columns)
+    out = []
+    for col, cls in found:
+        if cls.basis == "person_table" and not (strong_person or own_identity):
+            continue
+        if cls.basis == "medical_table" and not (person_link or own_medical or own_identity):
+            continue
+        out.append((col, cls))
+    return out
+
+
 def data_map(tables: Iterable[Table], fhir: dict[str, str]) -> dict[str, Any]:
     """JSON-serialisable data map: stores, classified tables, FHIR resources used."""
-    vocab = vocabulary()
+    raw = [(t, _raw(t)) for t in _dedupe(tables)]
+    # Weak medical words (`condition`, `temperature`, a `notes` table) count only in an app
+    # that stores something medical by a strong word, has a patient table or uses FHIR.
+    health_app = bool(fhir) or any(cls.category == "medical" and not cls.weak and cls.basis == "phrase"
+                                   for _, fields in raw for _, cls in fields) or \
+        any(f and "patient" in tokens(t.context or t.name) for t, f in raw)
+    classified = [(t, _corroborated(t, found, health_app)) for t, found in raw]
     out_tables: list[dict[str, Any]] = []
     stores: dict[str, dict[str, Any]] = {}
-    for t in _dedupe(tables):
-        fields = []
-        for col in t.columns:
-            cls = vocab.classify(col.name.rsplit(".", 1)[-1], t.name, col.type)
-            if cls is not None:
-                fields.append({"name": col.name, "line": col.line, **cls.to_json()})
+    for t, found in classified:
+        fields = [{"name": col.name, "line": col.line, **cls.to_json()} for col, cls in found
+                  if health_app or not (cls.weak and cls.category == "medical")]
         entry = {"name": t.name, "store": t.store, "store_kind": t.store_kind, "source": t.source,
-                 "path": t.path, "line": t.line, "schema": t.schema, "columns_total": len(t.columns),
+                 "path": t.path, "line": t.line, "schema": t.schema, "context": t.context,
+                 "columns_total": len(t.columns),
                  "identity": any(f["identity"] for f in fields),
                  "medical": any(f["category"] == "medical" for f in fields), "fields": fields}
         out_tables.append(entry)

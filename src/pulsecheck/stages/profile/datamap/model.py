@@ -31,6 +31,9 @@ class Table:
     schema: str | None = None
     authoritative: bool = True
     """False for migrations: a model of the same table elsewhere wins."""
+    context: str | None = None
+    """Name that says what the table holds when ``name`` is mangled (Django's
+    ``edc_lab_box`` for the model ``Box``): used to classify its fields."""
 
 
 def line_of(text: str, index: int) -> int:

@@ -17,6 +17,9 @@ _BASE_FACTORIES = {"declarative_base", "generate_base", "SQLAlchemy"}
 _BASE_CLASSES = {"DeclarativeBase", "DeclarativeBaseNoMeta", "MappedAsDataclass"}
 _COLUMN_CALLS = {"Column", "mapped_column", "column_property"}
 _SKIP_CALLS = {"relationship", "backref", "association_proxy", "synonym", "hybrid_property"}
+# Tryton/Odoo ``fields.X(...)``: these hold no column of their own (computed or reverse relations).
+_NO_COLUMN_FIELDS = {"Function", "One2Many", "Many2Many", "One2many", "Many2many", "depends", "MultiValue",
+                     "Dict", "Binary"}
 
 
 @dataclass(slots=True)
@@ -34,6 +37,10 @@ class ClassInfo:
     db_table: str | None = None
     abstract: bool = False
     methods: set[str] = field(default_factory=set)
+    callee: dict[str, str] = field(default_factory=dict)
+    """Column name -> dotted callee that made it (``models.CharField``, ``fields.Char``)."""
+    model_name: str | None = None
+    """Tryton ``__name__`` / Odoo ``_name`` or ``_inherit`` (``gnuhealth.patient``)."""
 
 
 @dataclass(slots=True)
@@ -44,6 +51,8 @@ class PyFacts:
     base_defs: set[str] = field(default_factory=set)
     imports: dict[str, str] = field(default_factory=dict)
     """Local name -> ``module.Name`` it was imported from."""
+    star_imports: list[str] = field(default_factory=list)
+    """Modules imported with ``from module import *`` (Django apps do it for abstract models)."""
     create_all: list[tuple[str, str]] = field(default_factory=list)
     """(base name, engine expression) from ``Base.metadata.create_all(engine)``."""
     engine_urls: dict[str, str] = field(default_factory=dict)
@@ -94,22 +103,39 @@ def collect(rel: str, text: str) -> PyFacts:
         if isinstance(node, ast.ImportFrom):
             src = _resolve_from(facts.module, is_pkg, node)
             for alias in node.names:
-                facts.imports[alias.asname or alias.name] = f"{src}.{alias.name}"
+                if alias.name == "*":
+                    facts.star_imports.append(src)
+                else:
+                    facts.imports[alias.asname or alias.name] = f"{src}.{alias.name}"
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 facts.imports[alias.asname or alias.name.split(".")[0]] = alias.name
-        elif isinstance(node, ast.ClassDef):
-            facts.classes.append(_class_info(node))
         elif isinstance(node, ast.Assign):
             _assign(facts, node)
         elif isinstance(node, ast.Call):
             _call(facts, node)
+    facts.classes = [_class_info(node) for node in _module_classes(tree.body)]
     for cls in facts.classes:
         if any(b.rsplit(".", 1)[-1] in _BASE_CLASSES for b in cls.bases):
             facts.base_defs.add(cls.name)
         if cls.methods & {"db_for_write", "db_for_read", "allow_migrate"}:
             facts.routers.update(_router_map(tree, cls.name))
     return facts
+
+
+def _module_classes(body: list[ast.stmt]) -> list[ast.ClassDef]:
+    """Classes defined at module level (also under ``if``/``try``/``with``), not nested ones:
+    a ``class Meta`` inside a model, or a model built inside a test function, is no table."""
+    out: list[ast.ClassDef] = []
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            out.append(stmt)
+        elif isinstance(stmt, ast.If | ast.With | ast.AsyncWith):
+            out += _module_classes(stmt.body) + _module_classes(getattr(stmt, "orelse", []))
+        elif isinstance(stmt, ast.Try):
+            for part in (stmt.body, stmt.orelse, stmt.finalbody, *(h.body for h in stmt.handlers)):
+                out += _module_classes(part)
+    return out
 
 
 def _assign(facts: PyFacts, node: ast.Assign) -> None:
@@ -171,6 +197,9 @@ def _class_attr(info: ClassInfo, stmt: ast.Assign | ast.AnnAssign) -> None:
     if name == "__bind_key__":
         info.bind_key = _const_str(value)
         return
+    if name in ("__name__", "_name") or (name == "_inherit" and info.model_name is None):
+        info.model_name = _const_str(value) or info.model_name
+        return
     if name == "__table_args__":
         for sub in ast.walk(value) if value is not None else ():
             if isinstance(sub, ast.Dict):
@@ -189,12 +218,17 @@ def _class_attr(info: ClassInfo, stmt: ast.Assign | ast.AnnAssign) -> None:
     type_hint: str | None = None
     if call in _COLUMN_CALLS or ann.endswith("Mapped"):
         info.sa_columns += 1
+        info.callee[name] = dotted(value.func) if isinstance(value, ast.Call) else ann
         args = value.args if isinstance(value, ast.Call) else []
         first = next((a for a in args if not isinstance(a, ast.Constant)), None)
         type_hint = dotted(first) if first is not None else _mapped_arg(stmt)
     elif call.endswith("Field") and call != "Field" or call in ("ForeignKey", "OneToOneField", "ManyToManyField"):
         info.django_columns += 1
         type_hint = call
+        info.callee[name] = dotted(value.func) if isinstance(value, ast.Call) else call
+    elif isinstance(value, ast.Call) and dotted(value.func).startswith("fields.") and call not in _NO_COLUMN_FIELDS:
+        type_hint = call
+        info.callee[name] = dotted(value.func)
     elif isinstance(stmt, ast.AnnAssign):
         type_hint = ast.unparse(stmt.annotation)
     else:

@@ -64,6 +64,10 @@ class PythonResolver:
                 if found:
                     return found
             return full
+        for mod in facts.star_imports:
+            found = self._lookup(f"{mod}.{name}", self.classes)  # type: ignore[arg-type]
+            if found:
+                return found
         return name
 
     def _merge_engines(self) -> None:
@@ -96,10 +100,27 @@ class PythonResolver:
                 return ("sqlmodel", "sqlmodel:SQLModel.metadata") if table else ("pydantic", "api:pydantic")
             if last == "BaseModel":
                 return "pydantic", "api:pydantic"
-            if base in ("models.Model", "Model") and ("models" in facts.imports or "Model" in facts.imports):
+            if key.startswith("django.") and (".models." in key or key.endswith(".Model")):
                 return "django", "django"
-        if cls.tablename:
-            return "sqlalchemy", self.resolve(facts, cls.bases[0]) if cls.bases else "sqlalchemy"
+        return self._external_base_kind(facts, cls)
+
+    def _external_base_kind(self, facts: PyFacts, cls: ClassInfo) -> _Key | None:
+        """Models whose base class lives outside the repository (an installed package's
+        ``BaseUuidModel``, Flask-AppBuilder's ``Model``, Tryton's ``ModelSQL``): told by the
+        fields they declare and where those field types are imported from."""
+        sources = {_field_source(facts, c) for c in cls.callee.values()}
+        if cls.model_name and sources & {"tryton", "odoo"}:
+            orm = "tryton" if "tryton" in sources else "odoo"
+            return orm, f"{orm}:default"
+        if not cls.bases or cls.name.endswith("Mixin") or any(_not_model_base(self.resolve(facts, b))
+                                                              for b in cls.bases):
+            return None
+        if "mongoengine" in sources:
+            return "mongoengine", "mongoengine:default"
+        if "django" in sources:
+            return "django", "django"
+        if cls.tablename or "sqlalchemy" in sources:
+            return "sqlalchemy", self.resolve(facts, cls.bases[0])
         return None
 
     def inherited(self, facts: PyFacts, cls: ClassInfo, seen: frozenset[str] = frozenset()) -> list[Column]:
@@ -113,6 +134,7 @@ class PythonResolver:
 
     def tables(self) -> list[Table]:
         out: list[Table] = []
+        registry: dict[str, Table] = {}  # Tryton/Odoo models extended across modules: one table
         for facts in self.files:
             for cls in facts.classes:
                 found = self.kind(facts, cls)
@@ -120,8 +142,16 @@ class PythonResolver:
                     continue
                 orm, store = found
                 table = self._table(facts, cls, orm, store)
-                if table is not None:
-                    out.append(table)
+                if table is None:
+                    continue
+                if orm in ("tryton", "odoo"):
+                    known = registry.get(table.name)
+                    if known is not None:
+                        names = {c.name for c in known.columns}
+                        known.columns += [c for c in table.columns if c.name not in names]
+                        continue
+                    registry[table.name] = table
+                out.append(table)
             for name, line, cols in facts.alembic:
                 out.append(Table(name, f"migrations:{facts.path.rsplit('/', 2)[0]}", "alembic", facts.path,
                                  line, cols, authoritative=False))
@@ -140,7 +170,49 @@ class PythonResolver:
             app = parts[-3] if len(parts) >= 3 and parts[-2] == "models" else (parts[-2] if len(parts) > 1 else "")
             alias = self.routers.get(app, "default")
             name = cls.db_table or (f"{app}_{cls.name.lower()}" if app else cls.name.lower())
-            return Table(name, f"django:{alias}", orm, facts.path, cls.line, cols)
+            return Table(name, f"django:{alias}", orm, facts.path, cls.line, cols, context=cls.name)
+        if orm in ("tryton", "odoo"):
+            cols = [c for c in cols if c.name in cls.callee]
+            model = cls.model_name or cls.name
+            return Table(model.replace(".", "_"), store, orm, facts.path, cls.line, cols,
+                         context=model.split(".", 1)[-1])
+        if orm == "mongoengine":
+            return Table(cls.name, store, orm, facts.path, cls.line, cols)
         if orm == "sqlmodel":
             return Table(cls.tablename or cls.name.lower(), store, orm, facts.path, cls.line, cols)
         return Table(cls.name, store, orm, facts.path, cls.line, cols, store_kind="api")
+
+
+_NOT_MODEL_FIELDS = ("forms", "serializers", "rest_framework", "filters", "wtforms", "marshmallow", "graphene",
+                     "strawberry", "pydantic", "attr", "dataclasses", "ninja")
+
+
+_NOT_MODEL_BASE_SUFFIXES = ("Form", "Serializer", "FilterSet", "Filter", "Admin", "Schema", "View",
+                            "ViewSet", "TestCase", "Table", "Resource", "Widget", "Config", "Command")
+
+
+def _not_model_base(resolved: str) -> bool:
+    """A base that makes the class a form, serializer, admin, view or test, not a model."""
+    parts = resolved.split(".")
+    return parts[-1].endswith(_NOT_MODEL_BASE_SUFFIXES) or any(p in _NOT_MODEL_FIELDS for p in parts[:-1])
+
+
+def _field_source(facts: PyFacts, callee: str) -> str:
+    """Which ORM a field constructor belongs to, from where its name was imported."""
+    head = callee.split(".", 1)[0]
+    target = facts.imports.get(head, "")
+    root = target.split(".", 1)[0]
+    if root == "trytond":
+        return "tryton"
+    if root == "odoo" or root == "openerp":
+        return "odoo"
+    if root == "mongoengine":
+        return "mongoengine"
+    if root in ("sqlalchemy", "flask_sqlalchemy", "sqlmodel") or callee.endswith("Mapped") or \
+            (head in facts.base_defs and callee.rsplit(".", 1)[-1] in ("Column", "mapped_column")):
+        return "sqlalchemy"
+    if any(part in _NOT_MODEL_FIELDS for part in target.split(".")) or not callee.endswith("Field"):
+        return ""
+    if target.startswith("django.db") or (target and any(t.startswith("django") for t in facts.imports.values())):
+        return "django"
+    return ""

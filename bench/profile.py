@@ -1,0 +1,130 @@
+"""Data-map quality of the profile stage: field classification precision/recall.
+
+Two sets, reported apart because they answer different questions:
+
+- ``fixtures``: the fixture apps in 8 schema languages (tests/fixtures/profile), written
+  alongside the vocabulary, so they mostly check the parsers;
+- ``real``: third-party apps whose expected maps were written by reading their models
+  (tests/fixtures/profile/real/expected_real.json); small BSD excerpts are in the repo, the
+  others are downloaded as sdists with pip (PyPI) into ``--cache``.
+
+A field counts as a true positive when its table, name and kind all match. For real apps only
+the listed tables are scored (each in full).
+
+    .venv/bin/python bench/profile.py fixtures
+    .venv/bin/python bench/profile.py real [--cache /tmp/pulsecheck-bench-profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from pulsecheck.stages.profile import build_profile
+
+FIX = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "profile"
+Triple = tuple[str, str, str]
+
+
+def _got(root: Path) -> dict[str, dict[str, str]]:
+    facts = build_profile(root)
+    return {t["name"]: {f["name"]: f["kind"] for f in t["fields"]} for t in facts["data_map"]["tables"]}
+
+
+def _score(want: dict[str, dict[str, str]], got: dict[str, dict[str, str]],
+           only_listed: bool) -> tuple[set[Triple], set[Triple], set[Triple]]:
+    w = {(t, f, k) for t, fields in want.items() for f, k in fields.items()}
+    g = {(t, f, k) for t, fields in got.items() for f, k in fields.items() if not only_listed or t in want}
+    return w & g, g - w, w - g
+
+
+def _download(spec: str, cache: Path) -> Path:
+    """Unpacked sdist of ``name==version`` (pip download, cached)."""
+    name, _, version = spec.partition("==")
+    dest = cache / spec.replace("==", "-")
+    if dest.is_dir():
+        return dest
+    cache.mkdir(parents=True, exist_ok=True)
+    pip = [sys.executable, "-m", "pip"] if importlib.util.find_spec("pip") else [shutil.which("pip") or "pip"]
+    subprocess.run([*pip, "download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation",
+                    "-q", "-d", str(cache / "sdists"), spec], check=False, capture_output=True)
+    stem = name.replace("-", "_").lower()
+    for sdist in sorted((cache / "sdists").glob("*.tar.gz")):
+        low = sdist.name.lower().replace("-", "_")
+        if low.startswith(f"{stem}_{version}".lower()) or low.startswith(f"{stem}-{version}".lower()):
+            with tarfile.open(sdist) as tar:
+                tar.extractall(dest.parent / "tmp", filter="data")
+            (dest.parent / "tmp" / sdist.name[:-len(".tar.gz")]).rename(dest)
+            return dest
+    raise RuntimeError(f"{spec}: sdist not downloaded (pip needs network access to PyPI)")
+
+
+def _report(title: str, rows: list[tuple[str, int, int, int]]) -> dict[str, Any]:
+    print(f"\n{title}\n{'app':28} {'fields':>6} {'tp':>4} {'fp':>4} {'fn':>4} {'prec':>6} {'recall':>6}")
+    tp = fp = fn = 0
+    for app, a, b, c in rows:
+        tp, fp, fn = tp + a, fp + b, fn + c
+        print(f"{app:28} {a + c:6d} {a:4d} {b:4d} {c:4d} {a / max(1, a + b):6.3f} {a / max(1, a + c):6.3f}")
+    total = {"apps": len(rows), "fields": tp + fn, "tp": tp, "fp": fp, "fn": fn,
+             "precision": round(tp / max(1, tp + fp), 3), "recall": round(tp / max(1, tp + fn), 3)}
+    print(f"{'ALL':28} {tp + fn:6d} {tp:4d} {fp:4d} {fn:4d} {total['precision']:6.3f} {total['recall']:6.3f}")
+    return total
+
+
+def fixtures(verbose: bool = False) -> dict[str, Any]:
+    expected = json.loads((FIX / "expected_datamaps.json").read_text())
+    rows = []
+    for app, tables in sorted(expected.items()):
+        tp, fp, fn = _score(tables, _got(FIX / app), only_listed=False)
+        rows.append((app, len(tp), len(fp), len(fn)))
+        _detail(verbose, fp, fn)
+    return _report("fixture apps (written alongside the vocabulary)", rows)
+
+
+def real(cache: Path, verbose: bool = False) -> dict[str, Any]:
+    expected = json.loads((FIX / "real" / "expected_real.json").read_text())
+    rows = []
+    for app, spec in sorted(expected.items()):
+        if app.startswith("_"):
+            continue
+        try:
+            root = FIX / "real" / spec["dir"] if "dir" in spec else _download(spec["pypi"], cache)
+        except RuntimeError as exc:
+            print(f"skipped {app}: {exc}", file=sys.stderr)
+            continue
+        tp, fp, fn = _score(spec["tables"], _got(root), only_listed=True)
+        rows.append((app, len(tp), len(fp), len(fn)))
+        _detail(verbose, fp, fn)
+    return _report("real third-party apps (expected maps judged by hand)", rows)
+
+
+def _detail(verbose: bool, fp: set[Triple], fn: set[Triple]) -> None:
+    if verbose:
+        for t in sorted(fp):
+            print("   FP", *t)
+        for t in sorted(fn):
+            print("   FN", *t)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["fixtures", "real", "all"])
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/pulsecheck-bench-profile"))
+    ap.add_argument("-v", "--verbose", action="store_true", help="list false positives and negatives")
+    args = ap.parse_args()
+    if args.what in ("fixtures", "all"):
+        fixtures(args.verbose)
+    if args.what in ("real", "all"):
+        real(args.cache, args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

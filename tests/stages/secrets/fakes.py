@@ -103,7 +103,10 @@ def jwt(rng: random.Random) -> str:
 
 
 def pem_block(label: str, rng: random.Random, lines: int = 12) -> str:
-    body = "".join(rng.choice(POOL + "+/") for _ in range(64 * lines))
+    """A key block whose body decodes as its label promises (DER or openssh-key-v1), random after that."""
+    head = b"openssh-key-v1\x00" if label == "OPENSSH PRIVATE KEY" else b"\x30\x82\x04\xa4\x02\x01\x00"
+    size = 48 * lines - len(head)
+    body = base64.b64encode(head + bytes(rng.randrange(256) for _ in range(size))).decode()
     rows = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
     return f"-----BEGIN {label}-----\n{rows}\n-----END {label}-----"
 

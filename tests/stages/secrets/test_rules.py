@@ -23,8 +23,11 @@ def planted(rule: SecretRule, seed: int = 7) -> tuple[str, str, str]:
         return text, "", text.split("Private-Lines: 4\n")[0] + "Private-Lines: 4\n...\n...\n"
     if rule.multiline == "pem":
         header = rule.regex.pattern.replace("\\", "")
-        block = pem_block("X", rng)
-        body = block.split("\n", 1)[1].rsplit("\n", 1)[0]
+        label = header.strip("- ").removeprefix("BEGIN ").strip()
+        if label.startswith("OpenVPN"):
+            body = "\n".join("".join(rng.choice("0123456789abcdef") for _ in range(32)) for _ in range(16))
+        else:
+            body = pem_block(label, rng).split("\n", 1)[1].rsplit("\n", 1)[0]
         footer = header.replace("BEGIN", "END")
         return f"{header}\n{body}\n{footer}", "", f"{header}\n...your key here...\n{footer}"
     text, spans = sample(rule.regex, rng)

@@ -8,6 +8,10 @@ they only lower its confidence (a key in a fixture is often still a real key).
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib import resources
+
+from pulsecheck.stages.secrets.shapes import split_words
 
 _PLACEHOLDER_WORDS = re.compile(
     r"example|placeholder|changeme|change[_-]?me|replace[_-]?me|your[_-]?|redacted|dummy|"
@@ -17,7 +21,7 @@ _PLACEHOLDER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _TEMPLATE = re.compile(r"\$\{|\$\(|^\$[A-Za-z_][A-Za-z0-9_]*$|\{\{|\}\}|\{%|%\(|^%[A-Za-z_]+%$|^<[^>]*>?$|^\[[^\]]*\]$|"
-                       r"^\{[^}]*\}$|^#\{|^@\w+@$|\*{3,}|\.{3}|…")
+                       r"^\{[^}]*\}$|^#\{|^@\w+@$|\*{3,}|\.{3}|…|\{\d*\}|%[sdr]\b|%\(\w+\)|^\$\w+\$$|\[\[|\]\]")
 _REPEAT = re.compile(r"(.)\1{5,}")
 _SEQUENCE = re.compile(r"0123456|1234567|abcdefg|qwerty", re.IGNORECASE)
 _HEX_DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64}")
@@ -31,24 +35,59 @@ _CODE_EXPR = re.compile(
 )
 _TEST_PATH = re.compile(
     r"(?:^|/)(?:tests?|spec|specs|__tests__|testdata|test[_-]?data|fixtures?|mocks?|__mocks__|"
-    r"examples?|samples?|demo)(?:/|$)|(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:spec|test)\.\w+)$",
+    r"examples?|samples?|demo|docs?|documentation)(?:/|$)|"
+    r"(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:spec|test)\.\w+)$|"
+    r"(?:^|[/._-])(?:examples?|samples?|templates?)(?:[._-][^/]*)?$|\.(?:md|mdx|rst|adoc)$",
     re.IGNORECASE,
 )
 
 
-_NOT_SECRET_NAME = re.compile(
-    r"(?:url|uri|endpoint|host|path|file|dir|name|names|field|type|len|length|min|max|regex|pattern|"
-    r"policy|prompt|label|placeholder|hint|input|count|expires?|expiry|ttl|header|param|format|version|"
-    r"enabled|required|validator|reset|confirm|strength|id|ids|arn|ref|kind|mode|size|provider|method|"
-    r"algorithm|alg|scheme|location|template|attempts|timeout|rotation|period|class|helper|manager)$",
-    re.IGNORECASE,
-)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NOT_SECRET_WORDS = _words(
+    "url uri urls endpoint host hostname path file filename dir name names field type len length min max regex "
+    "pattern policy prompt label placeholder hint input count expires expire expiry ttl header param format "
+    "version enabled required validator reset confirm strength id ids arn ref kind mode size provider method "
+    "algorithm alg scheme location template attempts timeout rotation period class helper manager prefix suffix "
+    "issuer audience aud scope scopes used date time at changed created updated last age chars charset alphabet "
+    "flag option options style icon widget column table encoding ipv4 ipv6 env var variable "
+    "description desc doc docs title message msg error errors text lifetime duration interval limit")
+_SECRET_WORDS = _words("pass passwd password pwd passphrase secret token key keys auth credential credentials "
+                          "apikey salt hmac bearer cookie session private signing encryption master access")
+_OPAQUE_TOKEN_KINDS = _words("next continuation page pagination cursor marker client idempotency output input "
+                                "sync resume csrf xsrf")
 
 
 def is_non_secret_name(name: str) -> bool:
-    """A variable that names, locates or describes a secret rather than holding one."""
-    last = re.split(r"[._\-]", name.strip("\"'"))[-1] if name else ""
-    return bool(last and _NOT_SECRET_NAME.fullmatch(last))
+    """A variable that names, locates, describes or paginates rather than holds a secret.
+
+    ``PASSWORD_MIN_LENGTH``, ``tokenExchangeUrl``, ``AWSAccessKeyId``, ``ID_TOKEN_ISSUER_PREFIX``:
+    a describing word after the last secret word. ``NextToken``, ``ClientToken``: opaque
+    pagination and idempotency tokens that APIs hand out publicly.
+    """
+    words = [w.lower() for w in split_words(name.strip("\"'"))]
+    if not words:
+        return False
+    last_secret = max((i for i, w in enumerate(words) if w in _SECRET_WORDS), default=-1)
+    tail = words[last_secret + 1:] if last_secret >= 0 else words[-1:]
+    if any(w in _NOT_SECRET_WORDS for w in tail):
+        return True
+    return last_secret >= 1 and words[last_secret] == "token" and words[last_secret - 1] in _OPAQUE_TOKEN_KINDS
+
+
+@cache
+def documented_values() -> frozenset[str]:
+    """Example credentials from RFCs and vendor docs (``documented.txt``)."""
+    text = resources.files("pulsecheck.stages.secrets").joinpath("documented.txt").read_text(encoding="utf-8")
+    return frozenset(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+def is_documented_example(value: str) -> bool:
+    """A published sample key, or a JWT carrying a published sample signature."""
+    known = documented_values()
+    return value in known or value.rsplit(".", 1)[-1] in known
 
 
 def is_placeholder(value: str) -> bool:
@@ -62,19 +101,13 @@ def is_code_expression(value: str) -> bool:
     return bool(_CODE_EXPR.search(value))
 
 
-_WORDLIKE = re.compile(r"[a-z]+(?:[-_ .:/][a-z0-9]+)*|(?:[A-Z][a-z]*|[a-z]+)+|[A-Z]+(?:_[A-Z]+)*")
 _DOC_WORDS = re.compile(r"password|passwd|secret|example|changeme|^(?:tiger|hunter2|letmein|foobar|s3cr3t|"
                         r"p@ssw0rd|passw0rd|qwerty\d*|admin\d*|root\d*|guest|demo\d*|test\d*|bar|baz)$", re.IGNORECASE)
 
 
-def is_wordlike(value: str) -> bool:
-    """Words, not randomness: ``same-origin``, ``ReadOnly``, ``include``, ``NONE``."""
-    return bool(_WORDLIKE.fullmatch(value))
-
-
 def is_documentation_value(value: str) -> bool:
     """Passwords from docs and tutorials (``scott:tiger``, ``a%20secret``, ``hunter2``)."""
-    return bool(_DOC_WORDS.search(value.replace("%20", " ")))
+    return bool(_DOC_WORDS.search(value.replace("%20", " ").replace("\\0", "")))
 
 
 def is_digest_or_id(value: str) -> bool:
@@ -83,6 +116,7 @@ def is_digest_or_id(value: str) -> bool:
 
 
 def is_test_path(path: str) -> bool:
+    """Tests, fixtures, examples and documentation: a finding there gets a lower confidence."""
     return bool(_TEST_PATH.search(path))
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pulsecheck.model import Confidence, FileLocation, Finding
+from pulsecheck.stages.secrets import shapes
 from pulsecheck.stages.secrets.filters import is_test_path
 from pulsecheck.stages.secrets.rules import SecretRule
 
 DEFAULT_SALT = "pulsecheck-secrets-v1"
 MAX_LISTED = 50
-_CODE_EXT = (".py", ".pyi", ".pyx", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".java", ".kt", ".go", ".rb", ".php",
+_CODE_EXT = (".py", ".pyi", ".pyx", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".map", ".java", ".kt", ".go", ".rb", ".php",
              ".cs", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift", ".scala", ".rs", ".dart", ".vue", ".svelte")
 _LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
 
@@ -56,9 +57,13 @@ def secret_hash(secret: str, salt: str = DEFAULT_SALT) -> str:
 
 
 def plausible(occ: Occurrence, rule: SecretRule) -> bool:
-    """Checks that need the path: an unquoted generic value in source code is an identifier."""
+    """Checks that need the path: an unquoted generic value in source code is an identifier, and a
+    memorable password in tests or documentation is an example."""
     if rule.kind == "generic" and not occ.quoted and occ.path.lower().endswith(_CODE_EXT):
         return False
+    if rule.kind == "generic" and rule.human and is_test_path(occ.path) and (
+            shapes.is_memorable(occ.secret) or shapes.is_keyboard_mash(occ.secret)):
+        return False  # "superS3cret" in docs or a test is an example, not a leaked password
     return rule.path is None or bool(rule.path.search(occ.path))
 
 

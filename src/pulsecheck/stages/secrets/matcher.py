@@ -23,13 +23,16 @@ try:  # optional accelerator: same results, much faster prefilter
 except ImportError:  # pragma: no cover - platforms without wheels
     hyperscan = None  # type: ignore[assignment]
 
-from pulsecheck.stages.secrets import filters, pem
+from pulsecheck.stages.secrets import filters, pem, shapes
+from pulsecheck.stages.secrets.derived import derived_texts
 from pulsecheck.stages.secrets.rules import SecretRule
 from pulsecheck.stages.secrets.validators import VALIDATORS, shannon_entropy
 
 LONG_LINE = 4096
 WINDOW_BEFORE, WINDOW_AFTER = 256, 1024
 _INLINE_ALLOW = ("gitleaks:allow", "pulsecheck:allow-secret")
+# RFC 2606 / 6761 names reserved for documentation: credentials in URLs to them are examples.
+_RESERVED_HOST = re.compile(r"(?:^|\.)(?:example\.(?:com|net|org)|example|invalid|test)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +106,11 @@ class Scanner:
     def scan(self, text: str, *, patch: bool = False) -> list[Hit]:
         """Every accepted secret in ``text``; in patch mode only on added lines."""
         cands: dict[int, set[int]] = {}
-        windows: dict[int, list[int]] = {}
+        windows: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
         if self._has_keywords:
             line_end = -1
             current: set[int] | None = None
-            ends: list[int] | None = None
+            ends: list[tuple[int, tuple[int, ...]]] | None = None
             for end, idxs in self._keyword_hits(text):
                 if end >= line_end:  # first hit on a new line
                     ls = text.rfind("\n", 0, end) + 1
@@ -120,11 +123,11 @@ class Scanner:
                     current = cands[ls] = set(idxs)
                     ends = None
                     if line_end - ls > LONG_LINE:
-                        ends = windows[ls] = [end]
+                        ends = windows[ls] = [(end, idxs)]
                 elif current is not None:
                     current.update(idxs)
                     if ends is not None:
-                        ends.append(end)
+                        ends.append((end, idxs))
         if self._always:
             pos = 0
             while pos < len(text):
@@ -136,35 +139,60 @@ class Scanner:
             if patch and not text.startswith("+", ls):
                 continue
             hits.extend(self._scan_line(text, ls, rule_idxs, windows.get(ls, []), patch))
-        return hits
+        return self._with_derived(text, hits)
 
-    def _scan_line(self, text: str, ls: int, idxs: set[int], ends: list[int], patch: bool) -> list[Hit]:
+    def _with_derived(self, text: str, hits: list[Hit]) -> list[Hit]:
+        """Add what decoded Kubernetes Secret data and Terraform variable defaults hold."""
+        derived = list(derived_texts(text))
+        if not derived:
+            return hits
+        replaced = {d.line_start for d in derived if d.replaces_line}
+        out = [h for h in hits if h.line_start not in replaced]
+        for d in derived:
+            out.extend(Hit(h.rule, h.secret, d.line_start, d.column, h.quoted, h.verified) for h in self.scan(d.text))
+        return out
+
+    def _rule_spans(self, text: str, ls: int, idxs: set[int],
+                    ends: list[tuple[int, tuple[int, ...]]], patch: bool) -> list[tuple[int, int, int]]:
+        """(rule, start, end) to search: the whole line, or on a long (minified) line only the
+        windows around each rule's own keyword hits, so dense keywords never make every rule
+        read the whole line."""
         le = text.find("\n", ls)
         le = len(text) if le < 0 else le
         cs = ls + 1 if patch else ls
-        if le - cs > LONG_LINE and ends:
-            spans = _merge([(max(cs, e - WINDOW_BEFORE), min(le, e + WINDOW_AFTER)) for e in ends])
-        else:
-            spans = [(cs, le)]
+        if le - cs <= LONG_LINE or not ends:
+            return [(i, cs, le) for i in idxs]
+        per_rule: dict[int, list[tuple[int, int]]] = {}
+        for e, owners in ends:
+            window = (max(cs, e - WINDOW_BEFORE), min(le, e + WINDOW_AFTER))
+            for i in owners:
+                per_rule.setdefault(i, []).append(window)
+        return [(i, s, e) for i in idxs for s, e in _merge(per_rule.get(i, [(cs, le)]))]
+
+    def _scan_line(self, text: str, ls: int, idxs: set[int], ends: list[tuple[int, tuple[int, ...]]],
+                   patch: bool) -> list[Hit]:
+        cs = ls + 1 if patch else ls
         found: list[tuple[int, int, int, Hit]] = []  # (priority, start, end, hit)
         vetoed: list[tuple[int, int]] = []  # values a specific rule recognised and rejected
-        for s, e in spans:
+        allowed: dict[tuple[int, int], bool] = {}
+        for i, s, e in self._rule_spans(text, ls, idxs, ends, patch):
             line = text[s:e]
-            if any(tag in line for tag in _INLINE_ALLOW):
-                return []
-            for i in idxs:
-                rule = self.rules[i]
-                for m in rule.regex.finditer(line):
-                    got = self._candidate(rule, m, text, s, patch)
-                    if got is None:
-                        if rule.kind == "specific" and m.lastindex:
-                            vetoed.append((s + m.start(m.lastindex), s + m.end(m.lastindex)))
-                        continue
-                    secret, start, quoted, verified = got
-                    if not self._accept(rule, secret, quoted, line):
-                        continue
-                    hit = Hit(i, secret, ls, s - cs + start + 1, quoted, verified)
-                    found.append((rule.priority, s + start, s + start + len(secret), hit))
+            if allowed.setdefault((s, e), any(tag in line for tag in _INLINE_ALLOW)):
+                if e - s <= LONG_LINE:
+                    return []
+                continue
+            rule = self.rules[i]
+            for m in rule.regex.finditer(line):
+                got = self._candidate(rule, m, text, s, patch)
+                if got is None:
+                    if rule.kind == "specific" and m.lastindex:
+                        vetoed.append((s + m.start(m.lastindex), s + m.end(m.lastindex)))
+                    continue
+                secret, start, quoted, verified = got
+                if not self._accept(rule, secret, quoted, line):
+                    continue
+                hit = Hit(i, secret, ls, s - cs + start + 1, quoted, verified)
+                found.append((rule.priority, s + start, s + start + len(secret), hit))
         if vetoed:
             found = [f for f in found if not any(f[1] < ve and vs < f[2] for vs, ve in vetoed)]
         return _resolve_overlaps(found)
@@ -177,10 +205,12 @@ class Scanner:
             return None if body is None else (body, m.start(), True, True)
         if rule.kind == "generic" and m.lastindex and m.re.groups >= 2 and filters.is_non_secret_name(m.group(1) or ""):
             return None
+        if rule.kind == "uri" and _RESERVED_HOST.search(_uri_host(m.group(0))):
+            return None
         for g in rule.groups or (0,):
             value = m.group(g)
             if value is not None:
-                quoted = rule.kind != "generic" or g != 4
+                quoted = _quoted(rule, g, text, base + m.start(g))
                 verified = None
                 if rule.validator:
                     verified = VALIDATORS[rule.validator](value)
@@ -194,17 +224,14 @@ class Scanner:
             return not self._allowlisted(rule, secret, line)
         if len(secret) < rule.min_length or shannon_entropy(secret) < rule.entropy:
             return False
-        if filters.is_placeholder(secret):
+        if filters.is_placeholder(secret) or filters.is_documented_example(secret):
             return False
-        if rule.kind == "generic" and filters.is_code_expression(secret):
+        if rule.validator == "base64" and not _plausible_basic(secret):
+            return False
+        if rule.kind == "generic" and not _plausible_generic(rule, secret, quoted):
             return False
         if rule.kind in ("generic", "uri") and filters.is_documentation_value(secret):
             return False
-        if rule.kind == "generic":
-            if filters.is_digest_or_id(secret) or filters.is_wordlike(secret) or filters.char_classes(secret) < 2:
-                return False
-            if not quoted and filters.char_classes(secret) < 3 and not any(c.isdigit() for c in secret):
-                return False
         return not self._allowlisted(rule, secret, line)
 
     def _allowlisted(self, rule: SecretRule, secret: str, line: str) -> bool:
@@ -213,6 +240,42 @@ class Scanner:
             return True
         return (any(r.search(secret) for r in rule.allow) or any(r.search(line) for r in rule.allow_line)
                 or any(r.search(secret) for r in self.allowlist.regexes))
+
+
+def _quoted(rule: SecretRule, group: int, text: str, pos: int) -> bool:
+    """Whether a generic value is a string literal (unquoted in code, it is an identifier)."""
+    if rule.kind != "generic":
+        return True
+    if rule.assigned:
+        return pos > 0 and text[pos - 1] in "\"'`"
+    return group != 4  # the assignment rules' unquoted alternative; other regexes imply a literal
+
+
+def _plausible_generic(rule: SecretRule, secret: str, quoted: bool) -> bool:
+    """A value matched only by its name must look like a credential, not code, words or data."""
+    if filters.is_code_expression(secret) or filters.is_digest_or_id(secret) or shapes.is_wordlike(secret):
+        return False
+    if filters.char_classes(secret) < 2 or (not quoted and filters.char_classes(secret) < 3
+                                            and not any(c.isdigit() for c in secret)):
+        return False
+    if (shapes.is_code_fragment(secret) or shapes.is_url_or_path(secret) or shapes.is_date(secret)
+            or shapes.is_password_hash(secret) or shapes.is_encoded_prose(secret) or shapes.has_sequence(secret)):
+        return False
+    return rule.human or not (shapes.is_memorable(secret) or shapes.is_keyboard_mash(secret))
+
+
+def _plausible_basic(secret: str) -> bool:
+    """``Basic dXNlcm5hbWU6cGFzc3dvcmQ=`` is "username:password": a documentation value."""
+    text = shapes.decoded_text(secret)
+    if text is None or ":" not in text:
+        return True
+    user, _, password = text.partition(":")
+    return not (filters.is_placeholder(password) or filters.is_documentation_value(password)
+                or filters.is_placeholder(user) or len(password) < 3)
+
+
+def _uri_host(uri: str) -> str:
+    return uri.rsplit("@", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
 
 
 def _hyperscan_db(keywords: list[str]) -> Any:

@@ -51,6 +51,8 @@ class SecretRule:
     allow_line: tuple[re.Pattern[str], ...] = ()
     stopwords: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
+    human: bool = False
+    assigned: bool = False  # a context rule: the value follows a name and an assignment operator
 
     @property
     def id(self) -> str:
@@ -104,7 +106,8 @@ def build_rule(spec: dict[str, Any], *, prefix: str = "secrets.") -> SecretRule:
         path=re.compile(path) if path else None,
         allow=tuple(re.compile(a) for a in _as_tuple(spec.get("allow"))),
         stopwords=tuple(s.lower() for s in _as_tuple(spec.get("stopwords"))),
-        tags=meta.tags,
+        tags=meta.tags, human=bool(spec.get("human", False)),
+        assigned="context" in spec,
     )
 
 

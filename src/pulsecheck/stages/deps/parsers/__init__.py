@@ -106,8 +106,11 @@ def parse_as(path: Path, root: Path, filename: str, result: ScanResult) -> None:
             result.packages += req.packages
             result.problems += req.skipped
             return
-        if filename == "yarn.lock":  # its graph needs the roots package.json asks for
+        # these lockfiles hold a dependency graph but not its roots: the manifest beside them does
+        if filename == "yarn.lock":
             packages = yarn.parse_yarn_lock(read_text(path), rel, manifest.npm_requests(path.parent))
+        elif filename == "poetry.lock":
+            packages = python.parse_poetry(read_text(path), rel, manifest.declared(path, "PyPI"))
         else:
             packages = found[1](read_text(path), rel)
         if any(p.direct is None for p in packages):

@@ -56,11 +56,16 @@ def load_toml(text: str) -> dict[str, Any]:
 
 
 def load_yaml(text: str) -> Any:
+    """One YAML document; of several (pnpm 10 puts its own tool versions in a first
+    document before the project's lockfile), the last one."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        if not text.startswith("---"):
+            return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        docs = [d for d in yaml.load_all(text, Loader=loader) if d is not None]  # noqa: S506
+        return docs[-1] if docs else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -1,5 +1,5 @@
 """What the manifest beside a lockfile declares, for lockfiles that do not say which packages
-are direct (poetry.lock, pdm.lock, Pipfile.lock, yarn.lock, package-lock.json v1, composer.lock,
+are direct (poetry.lock, pdm.lock, pylock.toml, Pipfile.lock, yarn.lock, package-lock.json v1, composer.lock,
 Cargo.lock). Read as data only (TOML/JSON); a missing or unreadable manifest changes nothing.
 """
 
@@ -16,7 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from pulsecheck.stages.deps.package import Package, normalize_name
 
-MANIFEST = {"poetry.lock": "pyproject.toml", "pdm.lock": "pyproject.toml", "Pipfile.lock": "Pipfile",
+MANIFEST = {"poetry.lock": "pyproject.toml", "pdm.lock": "pyproject.toml", "pylock.toml": "pyproject.toml", "Pipfile.lock": "Pipfile",
             "yarn.lock": "package.json", "package-lock.json": "package.json",
             "npm-shrinkwrap.json": "package.json", "composer.lock": "composer.json", "Cargo.lock": "Cargo.toml"}
 _MAX = 4 * 1024 * 1024
@@ -70,7 +70,11 @@ def npm_requests(folder: Path) -> dict[str, list[tuple[str, bool]]]:
     for pattern in patterns if isinstance(patterns, list) else []:
         if not isinstance(pattern, str) or ".." in pattern or pattern.startswith("/"):
             continue
-        for ws in sorted(folder.glob(f"{pattern}/package.json"))[:500]:
+        # "**" would walk every node_modules tree below: one or two levels cover real layouts
+        globs = [pattern.replace("**", "*"), pattern.replace("**", "*/*")] if "**" in pattern else [pattern]
+        found = {ws for g in globs for ws in folder.glob(f"{g.rstrip('/')}/package.json")
+                 if "node_modules" not in ws.relative_to(folder).parts}
+        for ws in sorted(found)[:500]:
             loaded = _load(ws, json.loads)
             if isinstance(loaded, dict):
                 docs.append(loaded)
@@ -93,7 +97,7 @@ def _load(path: Path, loads: Any) -> Any:
 
 def declared(lockfile: Path, ecosystem: str) -> Declared | None:
     """Direct dependencies the lockfile's manifest names, or None when there is none to read."""
-    name = MANIFEST.get(lockfile.name)
+    name = MANIFEST.get("pylock.toml" if lockfile.name.startswith("pylock.") else lockfile.name)
     if name is None:
         return None
     path = lockfile.parent / name

@@ -9,7 +9,7 @@ from typing import Any
 from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_json, load_jsonc
 
-_LOCAL = ("file:", "link:", "workspace:", "portal:")
+LOCAL = ("file:", "link:", "workspace:", "portal:")
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -57,7 +57,7 @@ def _package_lock_v2(packages: dict[str, Any], rel: str, lines: Lines) -> list[P
             continue
         parent, installed_as = key.rsplit("node_modules/", 1)
         name, version = _unalias(str(entry.get("name") or installed_as), str(entry.get("version", "")))
-        if not version or version.startswith(_LOCAL):
+        if not version or version.startswith(LOCAL):
             continue
         parent = parent.rstrip("/")
         if parent == "":  # hoisted: direct when the root, or a workspace without its own copy, asks for it
@@ -77,7 +77,7 @@ def _package_lock_v1(deps: dict[str, Any], rel: str, lines: Lines, depth: int) -
         if not isinstance(entry, dict):
             continue
         name, version = _unalias(installed_as, str(entry.get("version", "")))
-        if version and not version.startswith(_LOCAL):
+        if version and not version.startswith(LOCAL):
             # v1 has no record of what the root declares (package.json beside it does); a nested
             # copy is never the one the root asked for.
             out.append(Package("npm", name, version, rel, lines.find(f'"{installed_as}": {{'),

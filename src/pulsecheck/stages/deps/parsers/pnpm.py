@@ -15,20 +15,15 @@ from typing import Any
 
 from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_yaml, reach
+from pulsecheck.stages.deps.parsers.npm import LOCAL, split_spec
 
-_LOCAL = ("file:", "link:", "workspace:", "portal:")
 _ALIAS = re.compile(r"^(?:@[^/@]+/)?[^/@:]+@")
 _PROD = ("dependencies", "optionalDependencies")
 
 
-def split_spec(spec: str) -> tuple[str, str]:
-    at = spec.find("@", 1)
-    return (spec, "") if at < 0 else (spec[:at], spec[at + 1:])
-
-
 def package_of(key: str, entry: dict[str, Any], v5: bool) -> tuple[str, str]:
     """(name, version) of a ``packages``/``snapshots`` key; version "" when it names none."""
-    if key.startswith(_LOCAL):
+    if key.startswith(LOCAL):
         return "", ""
     key = key.lstrip("/").split("(", 1)[0]
     parts = key.split("/")
@@ -52,7 +47,7 @@ def node_id(name: str, ref: object, v5: bool) -> str | None:
     if isinstance(ref, dict):  # v6+ importers: {specifier, version}
         ref = ref.get("version")
     text = str(ref or "")
-    if not text or text.startswith(_LOCAL):
+    if not text or text.startswith(LOCAL):
         return None
     if text.startswith("/"):
         return text[1:]  # an alias or a hosted package, written as a full key

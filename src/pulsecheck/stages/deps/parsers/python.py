@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -28,13 +29,19 @@ def _table_list(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)]
 
 
-def parse_poetry(text: str, rel: str) -> list[Package]:
+def parse_poetry(text: str, rel: str, declared: Mapping[str, bool] | None = None) -> list[Package]:
+    """poetry.lock; Poetry 2 marks each package's groups, Poetry 1.5-1.8 nothing, so there the
+    roots ``declared`` in pyproject.toml (name -> dev-only) are followed through each package's
+    ``[package.dependencies]``: what only dev groups reach is dev."""
     doc, lines = load_toml(text), Lines(text)
+    entries = [e for e in _table_list(doc, "package") if e.get("name")]
+    graph = {normalize_name("PyPI", str(e["name"])): [normalize_name("PyPI", str(d)) for d in e.get("dependencies") or {}]
+             for e in entries}
+    prod = reach(graph, [n for n, dev in (declared or {}).items() if not dev])
+    dev_only = reach(graph, [n for n, dev in (declared or {}).items() if dev]) - prod
     out = []
-    for entry in _table_list(doc, "package"):
-        name, version = str(entry.get("name", "")), _version(entry)
-        if not name:
-            continue
+    for entry in entries:
+        name, version = str(entry["name"]), _version(entry)
         category = entry.get("category")
         groups = entry.get("groups")
         dev = None
@@ -42,6 +49,9 @@ def parse_poetry(text: str, rel: str) -> list[Package]:
             dev = category == "dev"
         elif isinstance(groups, list) and groups:
             dev = "main" not in groups
+        else:
+            key = normalize_name("PyPI", name)
+            dev = True if key in dev_only else False if key in prod else None
         out.append(Package("PyPI", name, version, rel, _pkg_line(lines, name), dev=dev))
     return out
 

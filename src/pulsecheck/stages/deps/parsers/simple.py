@@ -4,24 +4,35 @@ packages.lock.json (NuGet), pubspec.lock (Dart), gradle.lockfile."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_json, load_toml, load_yaml
 
 
 def parse_cargo_lock(text: str, rel: str) -> list[Package]:
+    """Cargo.lock; the workspace's own crates (no ``source``, no checksum) list, in their
+    ``dependencies``, the crates they declare: those are direct (``name`` or ``name version``)."""
     doc, lines = load_toml(text), Lines(text)
+    entries = [e for e in doc.get("package", []) or [] if isinstance(e, dict) and "name" in e and "version" in e]
+    local = [e for e in entries if not e.get("source") and "checksum" not in e]
+    declared = {str(d).split(" ")[0] for e in local for d in e.get("dependencies") or []}
+    pinned = {tuple(str(d).split(" ")[:2]) for e in local for d in e.get("dependencies") or [] if " " in str(d)}
+    versions: dict[str, int] = {}
+    for e in entries:
+        versions[str(e["name"])] = versions.get(str(e["name"]), 0) + 1
     out = []
-    for entry in doc.get("package", []) or []:
-        if not isinstance(entry, dict) or "name" not in entry or "version" not in entry:
-            continue
+    for entry in entries:
         source = str(entry.get("source", ""))
         if source and not source.startswith("registry+"):
             continue  # git and path crates are not crates.io releases
         if not source and "checksum" not in entry:
             continue  # a workspace member: the project itself
-        name = str(entry["name"])
-        out.append(Package("crates.io", name, str(entry["version"]), rel, lines.find(f'name = "{name}"')))
+        name, version = str(entry["name"]), str(entry["version"])
+        # with several versions of a name locked, the lockfile writes "name version" to pick one
+        direct = (name, version) in pinned or (name in declared and versions[name] == 1)
+        out.append(Package("crates.io", name, version, rel, lines.find(f'name = "{name}"'),
+                           direct=direct if local else None))
     return out
 
 
@@ -29,18 +40,24 @@ _GEM_SPEC = re.compile(r"^    ([^\s(]+) \(([^)]+)\)\s*$")
 
 
 def parse_gemfile_lock(text: str, rel: str) -> list[Package]:
+    """Gemfile.lock; its ``DEPENDENCIES`` section names the gems the Gemfile declares."""
     out = []
+    declared: set[str] = set()
     section = ""
     for number, line in enumerate(text.splitlines(), 1):
         if line and not line.startswith(" "):
             section = line.strip()
             continue
+        if section == "DEPENDENCIES" and line.startswith("  ") and line.strip():
+            declared.add(line.split()[0].rstrip("!"))
         if section != "GEM":
             continue  # GIT and PATH gems are not RubyGems releases
         match = _GEM_SPEC.match(line)
         if match:
             version = match.group(2).split("-", 1)[0] if re.search(r"-[a-z]", match.group(2)) else match.group(2)
             out.append(Package("RubyGems", match.group(1), version, rel, number))
+    if "\nDEPENDENCIES" in f"\n{text}":
+        out = [replace(p, direct=p.name in declared) for p in out]
     return out
 
 

@@ -13,18 +13,13 @@ from collections.abc import Mapping, Sequence
 
 from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, reach
+from pulsecheck.stages.deps.parsers.npm import LOCAL, split_spec
 
-_LOCAL = ("file:", "link:", "workspace:", "portal:")
 _HEADER = re.compile(r'^(?!\s)("?[^\s#][^\n]*?):\s*$', re.MULTILINE)
 _FIELD = re.compile(r'^\s+"?(version|resolution)"?:?\s+"?([^"\n]+)"?\s*$', re.MULTILINE)
 _DEP_LINE = re.compile(r'^ {4}"?((?:@[^\s"/]+/)?[^\s":]+)"?:?\s+"?([^"\n]*?)"?\s*$')
 Requests = Mapping[str, Sequence[tuple[str, bool]]]
 """Package name -> (range, declared only for development) from the project's package.json files."""
-
-
-def split_spec(spec: str) -> tuple[str, str]:
-    at = spec.find("@", 1)
-    return (spec, "") if at < 0 else (spec[:at], spec[at + 1:])
 
 
 def _deps(block: str) -> list[str]:
@@ -67,12 +62,12 @@ def parse_yarn_lock(text: str, rel: str, requests: Requests | None = None) -> li
         resolution = fields.get("resolution", "")
         if resolution:
             res_name, res_ref = split_spec(resolution)
-            if res_ref.startswith((*_LOCAL, "patch:")):
+            if res_ref.startswith((*LOCAL, "patch:")):
                 continue
             name = res_name
         elif wanted.startswith("npm:") and "@" in wanted[5:]:
             name = split_spec(wanted[4:])[0]
-        elif wanted.startswith(_LOCAL):
+        elif wanted.startswith(LOCAL):
             continue
         version = fields.get("version", "")
         if not version:

@@ -16,6 +16,7 @@ import re
 _LEET = str.maketrans({"3": "e", "0": "o", "1": "i", "4": "a", "@": "a", "$": "s", "5": "s", "7": "t", "!": "i"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _PARTS = re.compile(r"[^A-Za-z0-9]+")
+_LOWER_WORDS = re.compile(r"[a-z]+(?:[-_ .:/][a-z0-9]+)+")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")
 _VOWELS = set("aeiouy")
 _CONSONANT_RUN = re.compile(r"[^aeiouy]{5,}")
@@ -51,6 +52,8 @@ def is_wordlike(value: str) -> bool:
     random.
     """
     core = value.strip("_@./:-!*#~+=")
+    if _LOWER_WORDS.fullmatch(core):  # sk-ant-oat01-dev, aws4_request, same-origin
+        return True
     words = split_words(core)
     if not words or any(not w.isalpha() for w in words) or sum(len(w) < 3 for w in words) > 1:
         return False

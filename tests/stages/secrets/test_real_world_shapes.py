@@ -175,3 +175,20 @@ def test_memorable_password_in_docs_or_tests_is_an_example(tmp_path: Path, path:
     (tmp_path / path).write_text(line + "\n")
     (tmp_path / "settings.py").write_text(line + "\n")
     assert [f.location.path for f in _findings(tmp_path)] == ["settings.py"]
+
+
+def test_key_lines_ending_in_plus_or_slash_and_concatenated_keys_are_whole() -> None:
+    """Base64 lines may start or end with ``+`` or ``/``: only quoting and operators are stripped."""
+    import base64 as b64
+
+    from pulsecheck.stages.secrets.pem import pem_body
+
+    for _ in range(20):
+        raw = b"\x30\x82\x04\xa4" + bytes(RNG.randrange(256) for _ in range(700))
+        body = b64.b64encode(raw).decode()
+        rows = [body[i:i + 64] for i in range(0, len(body), 64)]
+        plain = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(rows) + "\n-----END PRIVATE KEY-----"
+        assert pem_body(plain) == body
+        js = 'const key = "-----BEGIN PRIVATE KEY-----\\n" +\n' + "".join(f'  "{r}\\n" +\n' for r in rows) + \
+            '  "-----END PRIVATE KEY-----";'
+        assert pem_body(js) == body

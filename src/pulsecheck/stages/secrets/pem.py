@@ -27,8 +27,9 @@ _HEADER = re.compile(r"^[A-Za-z][A-Za-z-]*:\s.*$|^[A-Za-z][A-Za-z-]*:$")
 _B64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _HEX_LINE = re.compile(r"[0-9a-fA-F]+")
 # Quoting and concatenation around each line of a key pasted into code or config.
-_LEAD = re.compile(r"""^(?:[+#*>|]|//|[bru]?["'`]|\\?["'])*\s*""")
-_TRAIL = re.compile(r"""\s*(?:["'`]|\\n|\\|[,+;)])*\s*$""")
+# "+" and "/" are base64 too: strip them only as operators or comment marks, before a space or quote.
+_LEAD = re.compile(r"""^(?:\s|[#*>|]|[+](?=[\s"'`]|$)|//(?=\s)|[bru]?["'`]|\\?["'])*\s*""")
+_TRAIL = re.compile(r"""(?:\s|["'`]|\\n|\\|[,;)]|(?<=[\s"'`])[+])*$""")
 _PUTTY_PRIVATE = re.compile(r"Private-Lines:\s*(\d+)")
 _DER_LABELS = ("RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY")
 

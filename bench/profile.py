@@ -13,6 +13,7 @@ the listed tables are scored (each in full).
 
     .venv/bin/python bench/profile.py fixtures
     .venv/bin/python bench/profile.py real [--cache /tmp/pulsecheck-bench-profile]
+    .venv/bin/python bench/profile.py heldout   # apps whose maps were written before tuning on them
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ FIX = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "profile"
 Triple = tuple[str, str, str]
 
 
-def _got(root: Path) -> dict[str, dict[str, str]]:
+def _got(root: Path) -> tuple[dict[str, dict[str, str]], str]:
     facts = build_profile(root)
-    return {t["name"]: {f["name"]: f["kind"] for f in t["fields"]} for t in facts["data_map"]["tables"]}
+    tables = {t["name"]: {f["name"]: f["kind"] for f in t["fields"]} for t in facts["data_map"]["tables"]}
+    return tables, str(facts["app_kind"]["kind"])
 
 
 def _score(want: dict[str, dict[str, str]], got: dict[str, dict[str, str]],
@@ -53,8 +55,11 @@ def _download(spec: str, cache: Path) -> Path:
         return dest
     cache.mkdir(parents=True, exist_ok=True)
     pip = [sys.executable, "-m", "pip"] if importlib.util.find_spec("pip") else [shutil.which("pip") or "pip"]
-    subprocess.run([*pip, "download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation",
-                    "-q", "-d", str(cache / "sdists"), spec], check=False, capture_output=True)
+    for isolation in (["--no-build-isolation"], []):  # some sdists only get metadata in isolation
+        done = subprocess.run([*pip, "download", "--no-deps", "--no-binary", ":all:", *isolation,
+                               "-q", "-d", str(cache / "sdists"), spec], check=False, capture_output=True)
+        if done.returncode == 0:
+            break
     stem = name.replace("-", "_").lower()
     for sdist in sorted((cache / "sdists").glob("*.tar.gz")):
         low = sdist.name.lower().replace("-", "_")
@@ -82,27 +87,40 @@ def fixtures(verbose: bool = False) -> dict[str, Any]:
     expected = json.loads((FIX / "expected_datamaps.json").read_text())
     rows = []
     for app, tables in sorted(expected.items()):
-        tp, fp, fn = _score(tables, _got(FIX / app), only_listed=False)
+        tp, fp, fn = _score(tables, _got(FIX / app)[0], only_listed=False)
         rows.append((app, len(tp), len(fp), len(fn)))
         _detail(verbose, fp, fn)
     return _report("fixture apps (written alongside the vocabulary)", rows)
 
 
-def real(cache: Path, verbose: bool = False) -> dict[str, Any]:
+def real(cache: Path, verbose: bool = False, heldout: bool = False) -> dict[str, Any]:
+    """``heldout``: the apps added after the vocabulary was tuned (never used to tune it)."""
     expected = json.loads((FIX / "real" / "expected_real.json").read_text())
     rows = []
+    kinds_ok = 0
     for app, spec in sorted(expected.items()):
-        if app.startswith("_"):
+        if app.startswith("_") or bool(spec.get("heldout")) != heldout:
             continue
         try:
             root = FIX / "real" / spec["dir"] if "dir" in spec else _download(spec["pypi"], cache)
         except RuntimeError as exc:
             print(f"skipped {app}: {exc}", file=sys.stderr)
             continue
-        tp, fp, fn = _score(spec["tables"], _got(root), only_listed=True)
+        got, kind = _got(root)
+        tp, fp, fn = _score(spec["tables"], got, only_listed=True)
         rows.append((app, len(tp), len(fp), len(fn)))
+        want_kind = spec.get("kind", [])
+        ok = kind in ([want_kind] if isinstance(want_kind, str) else want_kind)
+        kinds_ok += ok
+        if verbose or not ok:
+            print(f"   app kind {kind} (expected {want_kind})")
         _detail(verbose, fp, fn)
-    return _report("real third-party apps (expected maps judged by hand)", rows)
+    title = "held-out real apps (maps written before any tuning on them)" if heldout else \
+        "real third-party apps used for tuning (expected maps judged by hand)"
+    total = _report(title, rows)
+    total["app_kind_correct"] = kinds_ok
+    print(f"app kind correct: {kinds_ok}/{len(rows)}")
+    return total
 
 
 def _detail(verbose: bool, fp: set[Triple], fn: set[Triple]) -> None:
@@ -115,7 +133,7 @@ def _detail(verbose: bool, fp: set[Triple], fn: set[Triple]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["fixtures", "real", "all"])
+    ap.add_argument("what", choices=["fixtures", "real", "heldout", "all"])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/pulsecheck-bench-profile"))
     ap.add_argument("-v", "--verbose", action="store_true", help="list false positives and negatives")
     args = ap.parse_args()
@@ -123,6 +141,8 @@ def main() -> int:
         fixtures(args.verbose)
     if args.what in ("real", "all"):
         real(args.cache, args.verbose)
+    if args.what in ("heldout", "all"):
+        real(args.cache, args.verbose, heldout=True)
     return 0
 
 

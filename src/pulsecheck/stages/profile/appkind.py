@@ -23,9 +23,22 @@ MAX_DOC_SCORE = 6
 
 
 @lru_cache(maxsize=1)
-def _kinds() -> list[dict[str, Any]]:
+def _data() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("data/app_kinds.yaml").read_text(encoding="utf-8")
-    kinds: list[dict[str, Any]] = yaml.safe_load(text)["kinds"]
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _field_kind(field: dict[str, Any]) -> str:
+    """The field's kind, with study-participant identifiers told apart from hospital MRNs."""
+    if field["kind"] == "mrn" and set(tokens(field["name"])) & set(_data().get("study_id_tokens", [])):
+        return "study_id"
+    return str(field["kind"])
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> list[dict[str, Any]]:
+    kinds: list[dict[str, Any]] = _data()["kinds"]
     for k in kinds:
         words = sorted(k["keywords"], key=len, reverse=True)  # longest first: "fhir server" before "fhir"
         k["_rx"] = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
@@ -41,7 +54,7 @@ def classify_app(docs: dict[str, str], data_map: dict[str, Any], stack: dict[str
     field_kinds: dict[str, list[str]] = {}
     for table in data_map.get("tables", []):
         for f in table["fields"]:
-            field_kinds.setdefault(f["kind"], []).append(table["name"])
+            field_kinds.setdefault(_field_kind(f), []).append(table["name"])
     n_fhir = len(data_map.get("fhir_resources", []))
     scores: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}

@@ -68,6 +68,10 @@ class Vocabulary:
         self.person_tables = frozenset(data.get("person_tables", []))
         self.medical_table_fields = frozenset(data.get("medical_table_fields", []))
         self.table_kinds: dict[str, str] = dict(data.get("table_kinds", {}))
+        self.free_text = frozenset(data.get("free_text_tokens", []))
+        self.context_phrases = frozenset(tuple(tokens(str(p))) for p in data.get("context_phrases", []))
+        self.coarse_location = frozenset(data.get("coarse_location_tokens", []))
+        self.repeat_prefixes = frozenset(data.get("repeat_prefixes", []))
         self.phrases: dict[tuple[str, ...], FieldClass] = {}
         self.person_fields: dict[tuple[str, ...], FieldClass] = {}
         self.by_kind: dict[str, FieldClass] = {}
@@ -85,16 +89,21 @@ class Vocabulary:
         return tuple(t for t in tokens(text) if t not in self.ignore)
 
     def _phrase_match(self, toks: Sequence[str]) -> FieldClass | None:
+        return self._phrase_key(toks)[0]
+
+    def _phrase_key(self, toks: Sequence[str]) -> tuple[FieldClass | None, tuple[str, ...]]:
+        """The class of the longest, rightmost known phrase in ``toks`` and that phrase."""
         for size in range(min(self.longest, len(toks)), 0, -1):
             for start in range(len(toks) - size, -1, -1):  # rightmost first: the head noun
-                cls = self.phrases.get(tuple(toks[start:start + size]))
+                key = tuple(toks[start:start + size])
+                cls = self.phrases.get(key)
                 if cls is None:
                     continue
                 rest = [*toks[:start], *toks[start + size:]]
                 if any(t in self.modifiers for t in rest):
-                    return None
-                return cls
-        return None
+                    return None, key
+                return cls, key
+        return None, ()
 
     def table_class(self, table: str | None) -> FieldClass | None:
         """A table whose own name says what it holds (``medications``, ``lab_results``)."""
@@ -131,14 +140,22 @@ class Vocabulary:
         toks = self._key(field)
         if not toks or (toks[0] in ("is", "has") and len(toks) > 1):
             return None
+        if len(toks) > 1 and toks[0] in self.repeat_prefixes:
+            toks = toks[1:]  # confirm_email holds an e-mail address too
         if any(t in self.false_friend_dates for t in toks) and any(t in _DATE_WORDS for t in toks):
             return None
         if len(toks) == 2 and toks[1] == "id" and toks[0] in self.person_tables and not self.is_person_table(table):
             return None  # a foreign key to a person row, not an identifier value
-        cls = self._phrase_match(toks)
+        cls, key = self._phrase_key(toks)
         if cls is not None:
             if cls.kind in self.place_suppressed and self.is_place_table(table):
                 return None
+            if cls.category == "location" and any(t in self.coarse_location for t in toks):
+                return None
+            if key in self.context_phrases:
+                table_cls = self.table_class(table)
+                if table_cls is not None and not table_cls.weak:
+                    return replace(table_cls, weak=cls.weak, basis=cls.basis)
             return cls
         relation = bool(type_hint) and (type_hint or "").lower().rsplit(".", 1)[-1] in _RELATION_TYPES
         if self.is_person_table(table) and not relation:
@@ -147,6 +164,9 @@ class Vocabulary:
                 return person
         table_cls = self.table_class(table)
         if table_cls is not None and all(t in self.medical_table_fields for t in toks):
+            note = self.by_kind.get("clinical_note")
+            if note is not None and any(t in self.free_text for t in toks):
+                return replace(note, weak=table_cls.weak, basis="medical_table")
             return table_cls
         return None
 

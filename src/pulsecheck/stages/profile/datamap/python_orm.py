@@ -40,6 +40,9 @@ class PythonResolver:
         self.bases = {f"{f.module}.{b}" for f in files for b in f.base_defs}
         self.classes: dict[str, tuple[PyFacts, ClassInfo]] = {
             f"{f.module}.{c.name}": (f, c) for f in files for c in f.classes}
+        self.by_name: dict[str, list[str]] = {}
+        for key in self.classes:
+            self.by_name.setdefault(key.rsplit(".", 1)[-1], []).append(key)
         self.routers = {k: v for f in files for k, v in f.routers.items()}
         self.stores = _UnionFind()
         self._merge_engines()
@@ -63,12 +66,19 @@ class PythonResolver:
                 found = self._lookup(cand, self.bases) or self._lookup(cand, self.classes)  # type: ignore[arg-type]
                 if found:
                     return found
-            return full
+            return self._reexported(full) or full
         for mod in facts.star_imports:
             found = self._lookup(f"{mod}.{name}", self.classes)  # type: ignore[arg-type]
             if found:
                 return found
         return name
+
+    def _reexported(self, full: str) -> str | None:
+        """``from pkg.mixins import PersonalFieldsMixin`` where ``pkg/mixins/__init__.py`` re-exports
+        it from ``pkg/mixins/personal.py``: the one class of that name inside that package."""
+        package, _, name = full.rpartition(".")
+        found = [k for k in self.by_name.get(name, []) if package and k.startswith(package + ".")]
+        return found[0] if len(found) == 1 else None
 
     def _merge_engines(self) -> None:
         engine_of: dict[str, str] = {}

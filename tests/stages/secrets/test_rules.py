@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 
 import pytest
@@ -39,6 +40,8 @@ def planted(rule: SecretRule, seed: int = 7) -> tuple[str, str, str]:
         replacement = jwt(rng)
     elif rule.validator == "base64":
         replacement = basic_credentials(rng)
+    elif rule.validator == "azure-sas-signature":
+        replacement = base64.b64encode(rng.randbytes(32)).decode().replace("/", "%2F").replace("=", "%3D")
     else:
         replacement = text[start:end]
     text = text[:start] + replacement + text[end:]

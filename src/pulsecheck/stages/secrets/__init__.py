@@ -1,42 +1,25 @@
 """The secrets stage: leaked keys and passwords in the working tree and the whole git history.
 
-``STAGE`` is what the registry discovers. Scanning lives in :mod:`.scan`; detectors are data
-in ``rules.toml``; see :mod:`.options` for the ``[stages.secrets]`` settings.
+``STAGE`` is what the registry discovers (defined in :mod:`.stage`). Scanning lives in
+:mod:`.scan`; detectors are data in ``rules.toml``; see :mod:`.options` for the
+``[stages.secrets]`` settings. ``STAGE`` is imported lazily so that the scan's worker processes
+(:mod:`.worker`), which import this package, do not pay for the audit engine's settings model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pulsecheck.model import Finding, Rule, Targets
-from pulsecheck.stages.interface import StageContext, StageError
-from pulsecheck.stages.secrets.options import OptionsError, SecretsOptions
-from pulsecheck.stages.secrets.rules import builtin_rules
-from pulsecheck.stages.secrets.scan import scan_directory
+if TYPE_CHECKING:
+    from pulsecheck.stages.secrets.stage import STAGE, SecretsStage
 
 
-class SecretsStage:
-    name = "secrets"
+def __getattr__(name: str) -> Any:
+    if name in ("STAGE", "SecretsStage"):
+        from pulsecheck.stages.secrets import stage
 
-    def applies(self, targets: Targets) -> bool:
-        return targets.path is not None and Path(targets.path).is_dir()
+        return getattr(stage, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def rules(self) -> Sequence[Rule]:
-        return [r.rule for r in builtin_rules()]
-
-    def run(self, ctx: StageContext) -> Iterator[Finding]:
-        try:
-            opts = SecretsOptions.from_options(ctx.options)
-        except OptionsError as exc:
-            raise StageError(str(exc)) from None
-        root = ctx.repo
-        if root is None:
-            return
-        yield from scan_directory(root, opts, note=ctx.note, gap=ctx.gap, cancel=ctx.cancel,
-                                  exclude=ctx.settings.exclude)
-
-
-STAGE = SecretsStage()
 
 __all__ = ["STAGE", "SecretsStage"]

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 
 _K8S_KIND = re.compile(r"^\+?kind:[ \t]*Secret\b", re.MULTILINE)
 _K8S_DATA = re.compile(r"^\+?[ \t]+([\w.\-]+):[ \t]*[\"']?([A-Za-z0-9+/]{8,}={0,2})[\"']?[ \t]*\r?$", re.MULTILINE)
-_TF_VARIABLE = re.compile(r'^\+?[ \t]*variable[ \t]+"([\w\-]+)"[ \t]*\{', re.MULTILINE)
+# The block opener as a line of a file or patch, or as the function context git puts on a -U0
+# hunk header (``@@ -5 +5 @@ variable "db_password" {``) when a commit changes only the default.
+_TF_VARIABLE = re.compile(r'^(?:\+|@@@?[^@\n]*@@@? )?[ \t]*variable[ \t]+"([\w\-]+)"[ \t]*\{', re.MULTILINE)
+# Where a block's lines end: the next variable, the next hunk, file or commit of a patch.
+_TF_BLOCK_END = re.compile(r'\n(?:(?:\+|@@@?[^@\n]*@@@? )?[ \t]*variable[ \t]+"|@@|diff |\x00)')
 _TF_DEFAULT = re.compile(r'^\+?[ \t]*default[ \t]*=[ \t]*"([^"\n]+)"', re.MULTILINE)
 TF_BLOCK_LINES = 12
 
@@ -62,8 +66,8 @@ def _terraform_defaults(text: str) -> Iterator[Derived]:
         for _ in range(TF_BLOCK_LINES):
             nxt = text.find("\n", window_end + 1)
             window_end = len(text) if nxt < 0 else nxt
-        block_end = text.find("\nvariable", var.end())
-        end = window_end if block_end < 0 else min(block_end, window_end)
+        block_end = _TF_BLOCK_END.search(text, var.end(), window_end)
+        end = window_end if block_end is None else block_end.start()
         default = _TF_DEFAULT.search(text, var.end(), end)
         if default is None:
             continue

@@ -33,6 +33,13 @@ _CODE_EXPR = re.compile(
     r"^(?:get|read|load|fetch|lookup|resolve)[A-Z_]\w*$|^[a-z]+(?:_[a-z]+)+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|"
     r"^(?:str|string|bytes|int|bool|number|any|optional|secretstr|password|text|char|varchar)\b",
 )
+# Prose that introduces a sample value ("A token looks something like this: <code>sv=...").
+_EXAMPLE_PROSE = re.compile(
+    r"\b(?:for (?:example|instance)|e\.g\.|looks? (?:something |roughly )?like(?: this)?|such as|"
+    r"example(?:s| value| usage| output| request| response)?\s*:|sample (?:value|token|key|output|request|response))",
+    re.IGNORECASE,
+)
+EXAMPLE_WINDOW = 300
 _TEST_PATH = re.compile(
     r"(?:^|/)(?:tests?|spec|specs|__tests__|testdata|test[_-]?data|fixtures?|mocks?|__mocks__|"
     r"examples?|samples?|demo|docs?|documentation)(?:/|$)|"
@@ -124,3 +131,8 @@ def char_classes(value: str) -> int:
     """How many of lower, upper, digit, other the value mixes."""
     return sum((any(c.islower() for c in value), any(c.isupper() for c in value),
                 any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
+
+
+def is_example_context(before: str) -> bool:
+    """Whether the text just before a value on its line introduces it as an example."""
+    return bool(_EXAMPLE_PROSE.search(before[-EXAMPLE_WINDOW:]))

@@ -39,6 +39,7 @@ class Occurrence:
     date: str = ""
     quoted: bool = True
     verified: bool | None = None
+    example: bool = False
 
 
 def display_path(path: str) -> str:
@@ -97,6 +98,9 @@ def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> 
     verified = [o.verified for o in occs if o.verified is not None]
     if verified and not any(verified):
         confidence = Confidence.LOW
+    example = all(o.example for o in occs)
+    if example:  # introduced by prose as a sample ("looks like this: ..."): likely documentation
+        confidence = Confidence.LOW
     in_tests = all(is_test_path(o.path) for o in occs)
     if in_tests:
         confidence = _LOWER[confidence]
@@ -115,6 +119,7 @@ def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> 
         "category": rule.rule.tags[0] if rule.rule.tags else "secret",
         "test_path": in_tests,
         "format_verified": (all(verified) if verified else None),
+        "example_context": example,
         "entropy_floor": rule.entropy,
     }
     if primary.commit:

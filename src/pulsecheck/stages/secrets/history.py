@@ -8,6 +8,7 @@ in-process, where starting workers would cost more than it saves.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
@@ -42,7 +43,7 @@ def scan_patch_text(scanner: Scanner, text: str) -> list[Occurrence]:
         if place is None:
             continue
         out.append(Occurrence(hit.rule, hit.secret, place.path, place.line, hit.column, place.commit,
-                              place.author, place.date, hit.quoted, hit.verified))
+                              place.author, place.date, hit.quoted, hit.verified, hit.example))
     return out
 
 
@@ -71,8 +72,8 @@ def scan_history(
     found = []
     sizes: list[int] = []
     gaps: list[str] = []
-    setup = pickle.dumps((str(root), scanner.rules, scanner.allowlist), protocol=pickle.HIGHEST_PROTOCOL)
-    threads = [threading.Thread(target=_drive_worker, args=(setup, jobs, cancel, found, sizes, gaps),
+    setup = pickle.dumps((scanner.rules, scanner.allowlist), protocol=pickle.HIGHEST_PROTOCOL)
+    threads = [threading.Thread(target=_drive_worker, args=(setup, str(root), jobs, cancel, found, sizes, gaps),
                                 name=f"secrets-worker-{n}", daemon=True) for n in range(workers)]
     for t in threads:
         t.start()
@@ -95,20 +96,28 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def _drive_worker(setup: bytes, jobs: queue.SimpleQueue[list[str]], cancel: threading.Event,
-                  found: list[Occurrence], sizes: list[int], gaps: list[str]) -> None:
-    """Feed one worker process segments until none are left; collect what it finds."""
+def spawn_worker(setup: bytes) -> subprocess.Popen[bytes]:
+    """Start one :mod:`.worker` process and send it the pickled ``(rules, allowlist)``."""
     proc = subprocess.Popen([sys.executable, "-m", "pulsecheck.stages.secrets.worker"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_worker_env())
+    assert proc.stdin is not None
+    with contextlib.suppress(OSError):  # a dead worker: the first job's read reports it
+        proc.stdin.write(setup)
+    return proc
+
+
+def _drive_worker(setup: bytes, root: str, jobs: queue.SimpleQueue[list[str]], cancel: threading.Event,
+                  found: list[Occurrence], sizes: list[int], gaps: list[str]) -> None:
+    """Feed one worker process segments until none are left; collect what it finds."""
+    proc = spawn_worker(setup)
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc.stdin.write(setup)
         while not cancel.is_set():
             try:
                 segment = jobs.get_nowait()
             except queue.Empty:
                 break
-            pickle.dump(segment, proc.stdin)
+            pickle.dump(("commits", root, segment), proc.stdin)
             proc.stdin.flush()
             try:
                 occs, seg_gaps, size = pickle.load(proc.stdout)  # noqa: S301 - our own worker

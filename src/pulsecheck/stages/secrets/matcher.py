@@ -53,6 +53,7 @@ class Hit:
     column: int
     quoted: bool = True
     verified: bool | None = None
+    example: bool = False  # prose before it on the line introduces it as a sample value
 
 
 class Scanner:
@@ -149,7 +150,8 @@ class Scanner:
         replaced = {d.line_start for d in derived if d.replaces_line}
         out = [h for h in hits if h.line_start not in replaced]
         for d in derived:
-            out.extend(Hit(h.rule, h.secret, d.line_start, d.column, h.quoted, h.verified) for h in self.scan(d.text))
+            out.extend(Hit(h.rule, h.secret, d.line_start, d.column, h.quoted, h.verified, h.example)
+                       for h in self.scan(d.text))
         return out
 
     def _rule_spans(self, text: str, ls: int, idxs: set[int],
@@ -191,7 +193,9 @@ class Scanner:
                 secret, start, quoted, verified = got
                 if not self._accept(rule, secret, quoted, line):
                     continue
-                hit = Hit(i, secret, ls, s - cs + start + 1, quoted, verified)
+                example = rule.kind == "specific" and filters.is_example_context(
+                    text[max(cs, s + start - filters.EXAMPLE_WINDOW):s + start])
+                hit = Hit(i, secret, ls, s - cs + start + 1, quoted, verified, example)
                 found.append((rule.priority, s + start, s + start + len(secret), hit))
         if vetoed:
             found = [f for f in found if not any(f[1] < ve and vs < f[2] for vs, ve in vetoed)]

@@ -16,13 +16,14 @@ from pathlib import Path
 
 from pulsecheck.model import Finding
 from pulsecheck.sources.git_history import is_git_repo
-from pulsecheck.sources.worktree import iter_files, read_text
+from pulsecheck.sources.worktree import iter_files
 from pulsecheck.stages.secrets.findings import Occurrence, build_findings, display_path, plausible
 from pulsecheck.stages.secrets.gitleaks import load_gitleaks_config
 from pulsecheck.stages.secrets.history import default_workers, scan_history, scan_staged
 from pulsecheck.stages.secrets.matcher import Allowlist, Scanner
 from pulsecheck.stages.secrets.options import SecretsOptions
 from pulsecheck.stages.secrets.rules import RuleError, SecretRule, builtin_rules
+from pulsecheck.stages.secrets.tree import scan_files
 
 MAX_NOTES = 200
 
@@ -63,32 +64,24 @@ def _path_allowed(path: str, allow: Allowlist) -> bool:
 
 
 def scan_worktree(root: Path, scanner: Scanner, opts: SecretsOptions, exclude: Sequence[str],
-                  cancel: threading.Event, stats: ScanStats, note: Callable[[str], None]) -> list[Occurrence]:
+                  cancel: threading.Event, stats: ScanStats, note: Callable[[str], None],
+                  gap: Callable[[str], None] | None = None, workers: int | None = None) -> list[Occurrence]:
     def on_skip(path: str, reason: str) -> None:
         stats.skipped += 1
         if stats.skipped <= MAX_NOTES:
             note(f"{display_path(path)}: not scanned ({reason})")
 
+    files = (sf for sf in iter_files(root, exclude=exclude, respect_gitignore=opts.respect_gitignore,
+                                     max_bytes=opts.max_file_bytes, on_skip=on_skip)
+             if not _path_allowed(sf.path, scanner.allowlist))
     out: list[Occurrence] = []
-    for sf in iter_files(root, exclude=exclude, respect_gitignore=opts.respect_gitignore,
-                         max_bytes=opts.max_file_bytes, on_skip=on_skip):
-        if cancel.is_set():
-            break
-        if _path_allowed(sf.path, scanner.allowlist):
-            continue
-        try:
-            text = read_text(sf)
-        except OSError as exc:
-            on_skip(sf.path, f"unreadable: {exc.strerror or exc}")
-            continue
-        stats.files += 1
-        stats.file_bytes += sf.size
-        line, pos = 1, 0
-        for hit in sorted(scanner.scan(text), key=lambda h: h.line_start):
-            line += text.count("\n", pos, hit.line_start)
-            pos = hit.line_start
-            out.append(Occurrence(hit.rule, hit.secret, sf.path, line, hit.column, None, "", "",
-                                  hit.quoted, hit.verified))
+    for occs, unreadable, count, size in scan_files(scanner, files, workers=workers or opts.jobs or default_workers(),
+                                                    cancel=cancel, on_gap=gap or note):
+        out.extend(occs)
+        for path, reason in unreadable:
+            on_skip(path, reason)
+        stats.files += count
+        stats.file_bytes += size
     return out
 
 
@@ -120,7 +113,9 @@ def scan_directory(
         else:
             gap(f"{display_path(str(root))}: --staged needs a git repository; nothing was scanned")
     elif opts.worktree:
-        occurrences += scan_worktree(root, scanner, opts, exclude, cancel, stats, note)
+        # while the history workers hold every core, more processes for the tree would only contend
+        occurrences += scan_worktree(root, scanner, opts, exclude, cancel, stats, note, gap,
+                                     workers=1 if worker is not None else None)
     if worker is not None:
         worker.join()
         for occs, size in history_result:

@@ -14,6 +14,7 @@ import math
 import string
 from collections import Counter
 from collections.abc import Callable
+from urllib.parse import unquote
 
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
@@ -84,9 +85,19 @@ def base64_decodes(value: str) -> bool | None:
     return True
 
 
+def azure_sas_signature(value: str) -> bool | None:
+    """An Azure SAS ``sig=`` is base64 of an HMAC-SHA256: exactly 32 bytes once URL-decoded."""
+    try:
+        raw = base64.b64decode(unquote(value), validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return len(raw) == 32
+
+
 VALIDATORS: dict[str, Callable[[str], bool | None]] = {
     "github-checksum": github_checksum,
     "npm-checksum": npm_checksum,
     "jwt": jwt_structure,
     "base64": base64_decodes,
+    "azure-sas-signature": azure_sas_signature,
 }

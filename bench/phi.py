@@ -3,6 +3,8 @@
     .venv/bin/python bench/phi.py accuracy            # recall/precision per identifier kind
     .venv/bin/python bench/phi.py throughput --mb 500 # MB/s (one process, then the pool) and peak RSS
     .venv/bin/python bench/phi.py datamap             # data-map field precision/recall on fixture apps
+    .venv/bin/python bench/phi.py dense --mb 30       # CSV export with SSN, phone, e-mail on every row:
+                                                      # column-wise validation vs the line scan (CPU MB/s)
 
 The corpus is generated here (seeded): every planted identifier sits on its own line in CSV,
 JSON, FHIR-like JSON, HL7, log and source files, beside decoys (order numbers, ISBNs, SKUs,
@@ -23,7 +25,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from pulsecheck.stages.phi import detect
+from pulsecheck.stages.phi import columns, detect
 from pulsecheck.stages.phi import validators as v
 from pulsecheck.stages.phi.pool import scan_files, usable_cpus
 from pulsecheck.stages.phi.scanfile import FileResult, scan_file, scan_text_into
@@ -104,6 +106,8 @@ def decoy() -> str:
         lambda: f"at 2024-0{R.randint(1, 9)}-1{R.randint(0, 9)}T10:{_digits(2)}:{_digits(2)}Z",
         lambda: f"uuid {uuid.UUID(int=R.getrandbits(128))}", lambda: f"code 9{_digits(2)}-{_digits(2)}-{_digits(4)}",
         lambda: f"invoice {_digits(10)}", lambda: f"build {_digits(14)}",
+        lambda: f"DATABASE_URL=postgresql://app:S3cr{_digits(3)}@db.internal:5432/app",
+        lambda: f"remote deploy@git.corp{_digits(2)}.io:team/app.git", lambda: f"release +{_digits(1)}.{_digits(2)}.{_digits(3)}",
     ])()
 
 
@@ -189,6 +193,37 @@ def throughput(mb: int) -> dict[str, float | int]:
             "peak_worker_rss_mb": round(child_rss, 1)}
 
 
+def dense(mb: int, line_scan: bool = True) -> dict[str, object]:
+    """One-process CPU throughput on a dense export, with the column path and (``line_scan``)
+    without it; the two must give the same tallies."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "patients.csv"
+        with path.open("w") as fh:
+            fh.write("id,first_name,last_name,ssn,phone,email,visit_date\n")
+            i = 0
+            while fh.tell() < mb * 1024 * 1024:
+                i += 1
+                fh.write(f"{i},{R.choice(NAMES).replace(' ', ',')},{gen('ssn')[5:]},{gen('phone')[7:]},{gen('email')[8:]},"
+                         f"2024-0{R.randint(1, 9)}-1{R.randint(0, 9)}\n")
+        size = path.stat().st_size / 1024 / 1024
+        out: dict[str, object] = {"mb": round(size, 1), "rows": i}
+        runs = [("column_path", columns.plan)] + ([("line_scan", lambda header: None)] if line_scan else [])
+        tallies = []
+        for label, plan in runs:
+            real, columns.plan = columns.plan, plan
+            try:
+                cpu = time.process_time()
+                result = scan_file(path, path.name)
+                out[f"{label}_cpu_mb_per_s"] = round(size / (time.process_time() - cpu), 2)
+            finally:
+                columns.plan = real
+            tallies.append({k: (t.count, t.synthetic, t.lines) for k, t in result.kinds.items()})
+        out["counts"] = {k: c for k, (c, _, _) in tallies[0].items()}
+        if line_scan:
+            out["same_tallies"] = tallies[0] == tallies[1]
+    return out
+
+
 def datamap() -> dict[str, float]:
     fix = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "profile"
     expected = json.loads((fix / "expected_datamaps.json").read_text())
@@ -203,7 +238,7 @@ def datamap() -> dict[str, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["accuracy", "throughput", "datamap", "all"])
+    ap.add_argument("what", choices=["accuracy", "throughput", "datamap", "dense", "all"])
     ap.add_argument("--mb", type=int, default=500)
     args = ap.parse_args()
     if args.what in ("accuracy", "all"):
@@ -216,6 +251,8 @@ def main() -> int:
               f"min precision {min(s['precision'] for s in whole):.3f}")
     if args.what in ("datamap", "all"):
         print("datamap", datamap())
+    if args.what == "dense":
+        print("dense", dense(args.mb))
     if args.what in ("throughput", "all"):
         print("throughput", throughput(args.mb))
     return 0

@@ -21,7 +21,7 @@ from pulsecheck.stages.phi import validators as v
 
 # Values are ASCII digits ([0-9], not ``\d``, which also takes Arabic-Indic and other scripts'
 # digits): the RE2 triggers look for ASCII digits, and real identifiers are written in them.
-_DIGITS = re.compile(r"(?<![\w.+/:-])(?:\+?1[ .-]?)?\(?[0-9][0-9 ().-]{7,24}[0-9](?![\w-]|\.[0-9])")
+_DIGITS = re.compile(r"(?<![\w.+/:-])(?:\+?1[ .-]?|\+)?\(?[0-9][0-9 ().-]{7,24}[0-9](?![\w-]|\.[0-9])")
 _IBAN = re.compile(r"(?<![\w-])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
 _MBI = re.compile(r"(?<![\w-])[1-9][A-Z][A-Z0-9][0-9]-?[A-Z][A-Z0-9][0-9]-?[A-Z]{2}[0-9]{2}(?![\w-])")
 _DEA = re.compile(r"(?<![\w-])[A-Z][A-Z9][0-9]{7}(?![\w-])")
@@ -33,6 +33,11 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|[A-Z][a-z
                    r"\d{1,2} [A-Z][a-z]{2,8},? \d{4}|\d{8}")
 _MRN_VALUE = re.compile(r"[\"']?\s*(?:[:=#]|is|no\.?)?\s*[\"']?\s*([A-Z0-9][A-Z0-9-]{4,19})\b", re.I)
 _ICD = re.compile(r"\b[A-TV-Z]\d[0-9AB](?:\.[0-9A-TV-Z]{1,4})?\b")
+# Text just before an ``@`` that makes it a URI's userinfo (``scheme://user:pass@host``) or an SSH
+# login (``ssh user@host``), and just after it an scp-style remote path (``user@host:repo.git``).
+_URI_USERINFO = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@?#&=\"'<>:]*:)?|\b(?:ssh|scp|sftp|rsync|mosh|git clone)\s+"
+                           r"(?:-\S+\s+(?:[^-\s@]\S*\s+)?)*)$")
+_REMOTE_PATH = re.compile(r":[\w~/.$-]")
 _SEP = re.compile(r"[ ().-]+")
 _CTX = {
     "ssn": re.compile(r"(?i)ssn|social[ _-]?sec|ss#|soc\.? ?sec|ssn_?no"),
@@ -100,6 +105,8 @@ def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
     digits = raw.translate(_DROP_SEPARATORS)  # ``_DIGITS`` matches only ASCII digits and " ().+-"
     if not 9 <= len(digits) <= 19 or digits in _TEST_CARDS:
         return None  # every kind below needs 9 to 19 digits; test cards (13+) are only ever cards
+    if raw.startswith("+") and not raw.startswith("+1"):  # E.164: the country's plan decides
+        return Hit("phone", m.start()) if len(digits) <= 15 and v.intl_phone(raw) else None
     groups = [g for g in _SEP.split(raw.strip("()+ ")) if g]
     shape = [len(g) for g in groups]
     seps = set(raw) - _ASCII_DIGITS
@@ -127,18 +134,19 @@ def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
             return Hit("ca_health_card", m.start())
     if shape in ([3, 3, 4], [1, 3, 3, 4]) and not (seps <= {" ", "."} and "(" not in raw and "." in seps
                                                     and not near("phone")):
-        if v.nanp_phone(digits):
-            return Hit("phone", m.start(), synthetic=digits[-7:-4] == "555" or digits[-10:-7] == "555")
-        return None
+        return Hit("phone", m.start(), synthetic=_fictional(digits)) if v.nanp_phone(digits) else None
     if len(digits) == 10 and len(groups) == 1 and near("phone") and v.nanp_phone(digits):
-        return Hit("phone", m.start())
-    if raw.startswith("+") and 8 <= len(digits) <= 15 and not raw.startswith("+1") and len(groups) >= 2:
-        return Hit("phone", m.start())
+        return Hit("phone", m.start(), synthetic=_fictional(digits))
     card_shape = 13 <= len(digits) <= 19 and (len(groups) == 1 or all(3 <= n <= 6 for n in shape))
     if card_shape and seps <= {" ", "-"} and v.payment_card(digits) \
             and not near("test_card") and (len(groups) > 1 or len(digits) >= 15 or near("card")):
         return Hit("payment_card", m.start())
     return None
+
+
+def _fictional(digits: str) -> bool:
+    """555 area code or exchange: the range North American film and docs use."""
+    return digits[-7:-4] == "555" or digits[-10:-7] == "555"
 
 
 def _upper_hits(text: str, start: int, end: int, context: str, hits: list[Hit]) -> None:
@@ -158,11 +166,18 @@ def _upper_hits(text: str, start: int, end: int, context: str, hits: list[Hit]) 
 def _email_hits(text: str, start: int, end: int, hits: list[Hit]) -> None:
     for m in _EMAIL.finditer(text, start, end):
         local = m.group(0).split("@", 1)[0].lower()
-        if m.group(1).lower() in _FAKE_EMAIL_TLDS or local in _FAKE_EMAIL_LOCAL:
+        if m.group(1).lower() in _FAKE_EMAIL_TLDS or local in _FAKE_EMAIL_LOCAL or _login_not_email(text, m):
             continue
         domain = m.group(0).rsplit("@", 1)[1].lower()
         hits.append(Hit("email", m.start(), synthetic=domain.startswith(("example.", "test.")) or
                         domain in ("localhost", "test.com", "example.com")))
+
+
+def _login_not_email(text: str, m: re.Match[str]) -> bool:
+    """``user@host`` of a connection string or SSH/git remote: a login, not a mailbox."""
+    line_start = text.rfind("\n", max(0, m.start() - 200), m.start()) + 1
+    return _URI_USERINFO.search(text, max(line_start, m.start() - 200), m.start()) is not None \
+        or _REMOTE_PATH.match(text, m.end()) is not None
 
 
 def scan(text: str, context: str = "", exhaustive: bool = False) -> list[Hit]:

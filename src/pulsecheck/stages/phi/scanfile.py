@@ -6,7 +6,6 @@ newline, scanned, and dropped; only counts and the first line numbers are kept.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from pulsecheck.stages.phi import detect, structured
+from pulsecheck.stages.phi import columns, csvexport, detect, structured
 
 CHUNK = 4 * 1024 * 1024
 JSON_PARSE_LIMIT = 64 * 1024 * 1024
@@ -129,9 +128,11 @@ def scan_values(path: Path, head: Head, result: FileResult, start: int = 0, end:
     numbers counted from ``start``; returns the number of newlines read."""
     line = 1
     context = head.header.lower()
+    dense = columns.plan(head.header) if head.header else None
     with path.open("rb") as fh:
         for chunk in _chunks(fh, start, end):
-            scan_text_into(result, chunk, line, context)
+            if dense is None or not columns.scan_chunk(chunk, line, dense, result, context):
+                scan_text_into(result, chunk, line, context)
             if "PID|" in chunk:
                 n, first, kinds = structured.hl7_pids(chunk)
                 if n:
@@ -146,7 +147,7 @@ def scan_structure(path: Path, rel: str, head: Head, result: FileResult) -> None
     """Exports recognised by structure: CSV header columns, JSON records and FHIR resources."""
     lower = rel.lower()
     if head.header:
-        _csv(path, rel, head.header, result)
+        csvexport.count_rows(path, rel, head.header, result)
     elif lower.endswith((".json", ".ndjson", ".jsonl")) and path.stat().st_size <= JSON_PARSE_LIMIT:
         _json(path, lower, result, head.json_head)
 
@@ -173,30 +174,6 @@ def scan_file(path: Path, rel: str) -> FileResult:
     scan_structure(path, rel, head, result)
     drop_lone_contacts(rel, result)
     return result
-
-
-def _csv(path: Path, rel: str, header: str, result: FileResult) -> None:
-    delim = "\t" if rel.lower().endswith(".tsv") or header.count("\t") > header.count(",") else ","
-    names = next(csv.reader([header], delimiter=delim), [])
-    classes = structured.classify_columns(names)
-    cols = structured.phi_columns(classes)
-    if not cols:
-        return
-    idx = [i for i, n in enumerate(names) if n in cols]
-    name_idx = [i for i, n in enumerate(names) if classes.get(n) and classes[n].kind == "name"]
-    rows = synthetic = 0
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delim)
-        next(reader, None)
-        for row in reader:
-            if any(i < len(row) and row[i].strip() for i in idx):
-                rows += 1
-                if any(i < len(row) and structured.synthetic_name(row[i]) for i in name_idx):
-                    synthetic += 1
-    if rows:
-        t = result.tally("csv_phi")
-        t.add(1, result.synthetic_file or synthetic * 2 >= rows, rows)
-        t.details |= {f"{n} ({classes[n].kind})" for n in cols}
 
 
 _JSON_WS = " \t\n\r"

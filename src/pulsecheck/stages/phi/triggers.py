@@ -34,6 +34,7 @@ _SHAPES = [
     r"\b(?:4\d{12}(?:\d{3}){0,2}|(?:5[1-5]|2[2-7])\d{14}|3[47]\d{13}|6[045]\d{14}(?:\d{3})?|"
     r"35\d{14,17}|3[068]\d{12,17})\b",                     # card, one group: issuer prefix + length
     r"\b(?:4\d\d|5[1-5]\d|2[2-7]\d|3[0-8]\d|6[045]\d)\d{0,3}[ -]+\d{3,6}[ -]+\d{3}",  # card, grouped
+    r"\+[2-9]\d{0,2}[ .-]?\(?\d[\d ().-]{5,24}\d",       # international phone: +country code, 9+ digits
 ]
 # The same shapes for Python's ``re``: a digit run containing none of them needs a context word.
 SHAPE_RE = re.compile("|".join(_SHAPES))

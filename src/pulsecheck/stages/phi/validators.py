@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+
 IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
     "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24,
@@ -136,3 +138,12 @@ def nanp_phone(digits: str) -> bool:
     area, exch = digits[:3], digits[3:6]
     return area[0] in "23456789" and exch[0] in "23456789" and area[1:] != "11" and area[1] != "9" \
         and exch[1:] != "11" and len(set(digits)) > 2
+
+
+def intl_phone(raw: str) -> bool:
+    """A ``+``-prefixed number that is valid in its country's numbering plan (``phonenumbers``
+    metadata: country code, length and leading digits), which version strings and ids are not."""
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(raw, None))
+    except phonenumbers.NumberParseException:
+        return False

@@ -74,14 +74,15 @@ def test_a_50_mb_lockfile_is_audited(osv_db: Path, tmp_path: Path) -> None:
 
 
 def test_an_ecosystem_without_advisories_is_unchecked_never_clean(osv_db: Path, tmp_path: Path) -> None:
-    (tmp_path / "composer.lock").write_text(json.dumps({"packages": [{"name": "guzzlehttp/guzzle",
-                                                                      "version": "6.5.0"}]}))
+    # Maven: the shared OSV data has no Maven advisories (../shared/osv/SOURCES.md)
+    (tmp_path / "gradle.lockfile").write_text("com.google.guava:guava:20.0=compileClasspath\n")
     (tmp_path / "requirements.txt").write_text("Jinja2==3.1.4\n")
     report, outcome = _audit(tmp_path, osv_db)
     assert report.stages[0].status == "partial"
-    assert list(outcome.gaps) == ["1 Packagist package(s) unchecked: the vulnerability database has no Packagist "
-                            "advisories (run 'pulsecheck db update --ecosystem Packagist'): guzzlehttp/guzzle@6.5.0"]
-    assert outcome.facts["unchecked"] == ["Packagist:guzzlehttp/guzzle@6.5.0 (composer.lock)"]
+    assert list(outcome.gaps) == ["1 Maven package(s) unchecked: the vulnerability database has no Maven "
+                            "advisories (run 'pulsecheck db update --ecosystem Maven'): "
+                            "com.google.guava:guava@20.0"]
+    assert outcome.facts["unchecked"] == ["Maven:com.google.guava:guava@20.0 (gradle.lockfile)"]
 
 
 def test_db_import_of_a_directory_skips_the_hostile_zip_and_imports_the_rest(shared_dir: Path,

@@ -22,9 +22,10 @@ from pulsecheck.stages.deps.package import Package
 
 def test_full_import_counts(osv_full: tuple[Path, ImportStats]) -> None:
     db, stats = osv_full
-    # ../shared/osv/SOURCES.md: 8,619 advisories, 40 withdrawn
-    assert stats.advisories == 8619 and stats.withdrawn == 40 and not stats.problems
-    assert stats.ecosystems == {"PyPI": 2661, "Go": 4291, "crates.io": 1206, "npm": 461}
+    # ../shared/osv/SOURCES.md: 11,426 advisories, 40 withdrawn
+    assert stats.advisories == 11426 and stats.withdrawn == 40 and not stats.problems
+    assert stats.ecosystems == {"PyPI": 2661, "Go": 4291, "crates.io": 1206, "npm": 461, "RubyGems": 1219,
+                                "Packagist": 1588}
     assert {s.ecosystem: s.advisories for s in status(db)} == stats.ecosystems
 
 

@@ -301,6 +301,25 @@ class SafeguardStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigEffect:
+    """A setting that narrowed the audit, where it came from, and how many findings it hid.
+
+    A scanned repository can try to certify itself clean (``[rules] disable = ["*"]``,
+    ``exclude = ["*"]``, an allowlist of ``.*``): such settings are applied, never silently.
+    """
+
+    kind: Literal["disabled-rule", "exclude", "allowlist", "severity", "stage-disabled", "other"]
+    setting: str
+    """The key as written, e.g. ``rules.disable`` or ``stages.secrets.allowlist.regexes``."""
+    value: str
+    source: str
+    """Where it came from: ``flag --exclude``, ``environment PULSECHECK_EXCLUDE``, or a config file
+    with ``(repository)`` or ``(user)`` after its path."""
+    hidden: int = 0
+    """Findings it removed from the report (filled in by the engine)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     targets: Targets
     started_at: datetime
@@ -314,6 +333,8 @@ class Report:
     warnings: tuple[str, ...] = ()
     rules: Mapping[str, Rule] = field(default_factory=dict)
     """Metadata of every rule that has a finding, so reporters need nothing but the Report."""
+    config_effects: tuple[ConfigEffect, ...] = ()
+    """Settings that narrowed this audit (see :class:`ConfigEffect`)."""
 
     def count_by_severity(self) -> dict[Severity, int]:
         counts = dict.fromkeys(Severity, 0)

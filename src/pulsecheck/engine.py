@@ -1,23 +1,26 @@
-"""Runs the enabled stages and assembles the Report.
+"""Runs the enabled stages on one audit workspace and assembles the Report.
 
-The profile stage runs first so its facts (stack, data map) reach every other stage; the
-rest run concurrently in threads. Each stage is wrapped so that an exception or a timeout
-becomes an ``Errored`` result that keeps the findings already yielded: one stage can never
-sink another, and nothing already found is lost.
+The engine owns inputs and resources (contract v2, docs/ARCHITECTURE.md): it discovers the
+stages (guarded), loads their rules once, builds the workspace (file index, history) once, lends
+a runtime (CPU budget, process groups, scoped HTTP), and schedules by what each stage ``needs``
+and ``provides``: a stage that needs ``profile`` waits for the stage that provides it, the rest
+run side by side. Each stage is supervised: an exception, a time-out or Ctrl-C becomes an
+``Errored`` result that keeps the findings, notes and gaps already recorded, its processes are
+killed, and its scratch directory is removed only once it has really ended.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import shutil
 import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from fnmatch import fnmatch
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pulsecheck import __version__
@@ -25,9 +28,11 @@ from pulsecheck.compliance.mapper import map_findings, safeguard_statuses
 from pulsecheck.core_rules import CORE_RULES
 from pulsecheck.model import (
     Completed,
+    ConfigEffect,
     Errored,
     FileLocation,
     Finding,
+    Outcome,
     Report,
     Rule,
     Skipped,
@@ -35,10 +40,39 @@ from pulsecheck.model import (
     Targets,
 )
 from pulsecheck.observer import Observer
-from pulsecheck.settings import Settings
-from pulsecheck.stages.interface import Stage, StageContext, StageError, StageSkip
-from pulsecheck.stages.registry import available_stages
+from pulsecheck.runtime import Runtime
+from pulsecheck.settings import ALL_STAGES, Settings
+from pulsecheck.sources.exclude import is_excluded
+from pulsecheck.sources.workspace import Workspace, open_workspace
+from pulsecheck.stages.interface import (
+    Recorder,
+    Stage,
+    StageContext,
+    StageError,
+    StageSkip,
+    needs_of,
+    provides_of,
+)
+from pulsecheck.stages.registry import discover
 from pulsecheck.suppress import apply_suppressions
+from pulsecheck.textsafe import one_line
+
+KILL_GRACE_S = 5.0
+"""How long a stage may take to stop after it was cancelled (its processes are killed at once)."""
+
+
+@dataclass
+class _Run:
+    """One stage's supervision state."""
+
+    stage: Stage
+    deps: list[_Run] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    result: StageResult | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    worker: threading.Thread | None = None
+    scratch: Path | None = None
 
 
 def run(
@@ -50,72 +84,137 @@ def run(
     """Audit ``targets`` with the enabled stages and return the finished report."""
     observer = observer or Observer()
     started = datetime.now(UTC)
-    catalog = dict(stages) if stages is not None else available_stages()
-    selected = [catalog[name] for name in catalog if name in settings.stages]
-    warnings: list[str] = [f"stage '{name}' is not available in this version"
-                           for name in settings.stages if name not in catalog]
+    if stages is not None:
+        catalog, broken = dict(stages), {}
+    else:
+        found = discover()
+        catalog, broken = found.stages, found.broken
+    warnings = list(getattr(settings, "warnings", ()))
+    if settings.stages != ALL_STAGES:  # the planned stages are no news in a default audit
+        warnings += [f"stage '{name}' is not available in this version" for name in settings.stages
+                     if name not in catalog and name not in broken]
     results: dict[str, StageResult] = {}
-    profile: dict[str, Any] = {}
-
-    with tempfile.TemporaryDirectory(prefix="pulsecheck-") as scratch:
-        first = [s for s in selected if s.name == "profile"]
-        rest = [s for s in selected if s.name != "profile"]
-        for stage in first:
-            result, facts = _run_one(stage, targets, settings, observer, Path(scratch), {})
-            results[stage.name] = result
-            profile = dict(facts)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(rest))) as pool:
-            futures = {
-                pool.submit(_run_one, stage, targets, settings, observer, Path(scratch), profile): stage
-                for stage in rest
-            }
-            for future in concurrent.futures.as_completed(futures):
-                result, _ = future.result()
-                results[result.name] = result
-
-    ordered = tuple(results[s.name] for s in selected)
-    raw = [f for r in ordered for f in r.findings]
-    findings = _apply_policy(raw, settings)
-    findings = map_findings(findings)
-    kept, suppressed, suppression_findings = apply_suppressions(
-        findings, repo=Path(targets.path) if targets.path else None, baseline=settings.baseline
-    )
-    kept = _apply_policy(map_findings(suppression_findings), settings) + kept
-    kept = _dedupe(kept)
-    kept.sort(key=lambda f: (-f.severity.rank, f.stage, f.rule_id, f.location.display()))
+    rules: dict[str, Rule] = {rule.id: rule for rule in CORE_RULES}
+    runnable: list[Stage] = []
     for name in settings.stages:
-        if name in catalog and name not in results:
-            warnings.append(f"stage '{name}' was not run")
+        if name in broken:
+            results[name] = StageResult(name, Errored(reason=broken[name], kind="unavailable"), 0.0)
+            continue
+        stage = catalog.get(name)
+        if stage is None:
+            continue
+        try:
+            rules.update({rule.id: rule for rule in stage.rules()})
+        except Exception as exc:  # noqa: BLE001 - a stage whose rules cannot load is errored, not fatal
+            results[name] = StageResult(name, Errored(reason=f"could not load its rules: {type(exc).__name__}: "
+                                                      f"{one_line(str(exc))[:300]}", kind="unavailable",
+                                                      traceback="".join(traceback.format_exception(exc))), 0.0)
+            continue
+        runnable.append(stage)
+
+    runtime = Runtime(scope=targets.urls)
+    scratch = Path(tempfile.mkdtemp(prefix="pulsecheck-"))
+    workspace = _workspace(targets, settings, runtime, scratch, runnable)
+    runs = _plan(runnable)
+    profile: dict[str, Any] = {}
+    try:
+        for r in runs:
+            sup = threading.Thread(target=_supervise, name=f"supervise-{r.stage.name}", daemon=True,
+                                   args=(r, targets, settings, observer, scratch, runtime, workspace))
+            sup.start()
+        _wait_all(runs)
+    except KeyboardInterrupt:
+        for r in runs:
+            r.cancel.set()
+        runtime.kill_all()
+        for r in runs:
+            r.done.wait(KILL_GRACE_S)
+        warnings.append("interrupted (Ctrl-C): the report is partial")
+        for r in runs:
+            if r.result is None:
+                r.result = StageResult(r.stage.name, Errored(reason="interrupted", kind="cancelled"), 0.0)
+    finally:
+        runtime.kill_all()
+        _remove_scratch(scratch, runs)
+    for r in runs:
+        assert r.result is not None
+        results[r.stage.name] = r.result
+        if "profile" in provides_of(r.stage):
+            profile = dict(r.facts)
+    ordered = tuple(results[name] for name in settings.stages if name in results)
+    findings, effects = _finish(ordered, targets, settings)
     return Report(
         targets=targets,
         started_at=started,
         finished_at=datetime.now(UTC),
         stages=ordered,
-        findings=tuple(kept),
-        suppressed=suppressed,
+        findings=tuple(findings),
+        suppressed=effects[1],
         profile=profile,
-        compliance=safeguard_statuses(kept, [r for r in ordered if r.status in ("completed", "partial")]),
+        compliance=safeguard_statuses(findings, [r for r in ordered if r.status in ("completed", "partial")]),
         tool_version=__version__,
         warnings=tuple(warnings),
-        rules=_rules_of(kept, selected),
+        rules={f.rule_id: rules[f.rule_id] for f in findings if f.rule_id in rules},
+        config_effects=effects[0],
     )
 
 
-def _run_one(
-    stage: Stage,
-    targets: Targets,
-    settings: Settings,
-    observer: Observer,
-    scratch: Path,
-    profile: Mapping[str, Any],
-) -> tuple[StageResult, Mapping[str, Any]]:
-    """Run one stage under its time limit; never raises."""
+def _workspace(targets: Targets, settings: Settings, runtime: Runtime, scratch: Path,
+               stages: Sequence[Stage]) -> Workspace | None:
+    if targets.path is None or not any(needs_of(s) & {"tree", "history"} for s in stages):
+        return None
+    return open_workspace(Path(targets.path), tuple(settings.exclude), scratch / "_sources", runtime)
+
+
+def _plan(stages: Sequence[Stage]) -> list[_Run]:
+    """One run per stage, each depending on the providers of what it needs."""
+    runs = [_Run(stage) for stage in stages]
+    providers = {item: r for r in runs for item in provides_of(r.stage)}
+    for r in runs:
+        r.deps = [providers[n] for n in needs_of(r.stage) if n in providers and providers[n] is not r]
+    return runs
+
+
+def _wait_all(runs: Sequence[_Run]) -> None:
+    """Wait in short steps, so that Ctrl-C reaches the main thread at once."""
+    for r in runs:
+        while not r.done.wait(0.2):
+            pass
+
+
+def _supervise(r: _Run, targets: Targets, settings: Settings, observer: Observer, scratch: Path,
+               runtime: Runtime, workspace: Workspace | None) -> None:
+    """Run one stage after its providers, under its time limit; always sets ``r.done``."""
+    try:
+        for dep in r.deps:
+            while not dep.done.wait(0.2):
+                if r.cancel.is_set():
+                    break
+        profile: Mapping[str, Any] = MappingProxyType({})
+        for dep in r.deps:
+            if "profile" in provides_of(dep.stage):
+                profile = MappingProxyType(dict(dep.facts))
+        r.result, r.facts = _run_one(r, targets, settings, observer, scratch, runtime, workspace, profile)
+    except BaseException as exc:  # noqa: BLE001 - never leave a stage without a result
+        r.result = StageResult(r.stage.name, Errored(reason=f"engine: {type(exc).__name__}: {exc}"), 0.0)
+    finally:
+        r.done.set()
+
+
+def _run_one(r: _Run, targets: Targets, settings: Settings, observer: Observer, scratch: Path,
+             runtime: Runtime, workspace: Workspace | None,
+             profile: Mapping[str, Any]) -> tuple[StageResult, Mapping[str, Any]]:
+    stage = r.stage
     start = time.monotonic()
     observer.stage_started(stage.name)
     stage_scratch = scratch / stage.name
     stage_scratch.mkdir(parents=True, exist_ok=True)
+    r.scratch = stage_scratch
+    record = Recorder(observer)
+    stage_rt = runtime.for_stage(stage.name, stage_scratch, r.cancel)
     ctx = StageContext(stage=stage.name, targets=targets, settings=settings, observer=observer,
-                       scratch_dir=stage_scratch, profile=profile)
+                       scratch_dir=stage_scratch, options=settings.options_for(stage.name), profile=profile,
+                       runtime=stage_rt, workspace=workspace, cancel=r.cancel, record=record)
     found: list[Finding] = []
     failure: list[BaseException] = []
     skip: list[str] = []
@@ -127,56 +226,100 @@ def _run_one(
                 return
             for finding in stage.run(ctx):
                 found.append(finding)
-                if ctx.cancel.is_set():
+                if r.cancel.is_set():
                     break
         except StageSkip as exc:
             skip.append(str(exc) or "skipped")
         except BaseException as exc:  # noqa: BLE001 - a stage must never sink the audit
             failure.append(exc)
 
-    thread = threading.Thread(target=work, name=f"stage-{stage.name}", daemon=True)
-    thread.start()
-    thread.join(settings.stage_timeout_s)
-    outcome: Completed | Skipped | Errored
-    if thread.is_alive():
-        ctx.cancel.set()
-        thread.join(5)
-        outcome = Errored(reason=f"timed out after {settings.stage_timeout_s:g}s", findings=tuple(found))
+    r.worker = threading.Thread(target=work, name=f"stage-{stage.name}", daemon=True)
+    r.worker.start()
+    deadline = start + settings.stage_timeout_s
+    while r.worker.is_alive() and not r.cancel.is_set() and time.monotonic() < deadline:
+        r.worker.join(min(0.2, max(0.0, deadline - time.monotonic())))
+    outcome: Outcome
+    if r.worker.is_alive():
+        timed_out = not r.cancel.is_set()
+        r.cancel.set()
+        stage_rt.procs.kill_all()
+        r.worker.join(KILL_GRACE_S)
+        reason = f"timed out after {settings.stage_timeout_s:g}s" if timed_out else "cancelled"
+        outcome = Errored(reason=reason, findings=tuple(found), notes=tuple(record.notes), gaps=tuple(record.gaps),
+                          kind="timeout" if timed_out else "cancelled")
     elif failure:
         exc = failure[0]
         reason = str(exc) if isinstance(exc, StageError) else f"{type(exc).__name__}: {exc}"
-        trace = "".join(traceback.format_exception(exc))
-        outcome = Errored(reason=reason, traceback=trace, findings=tuple(found))
+        outcome = Errored(reason=reason, traceback="".join(traceback.format_exception(exc)), findings=tuple(found),
+                          notes=tuple(record.notes), gaps=tuple(record.gaps))
     elif skip:
         outcome = Skipped(reason=skip[0])
     else:
-        outcome = Completed(findings=tuple(found), facts=dict(ctx.facts), notes=tuple(ctx.notes),
-                            gaps=tuple(ctx.gaps))
+        outcome = Completed(findings=tuple(found), facts=dict(record.facts), notes=tuple(record.notes),
+                            gaps=tuple(record.gaps))
+    stage_rt.procs.kill_all()
+    if not r.worker.is_alive():
+        shutil.rmtree(stage_scratch, ignore_errors=True)
     duration = time.monotonic() - start
     result = StageResult(name=stage.name, outcome=outcome, duration_s=duration)
     observer.stage_finished(stage.name, result.status, len(result.findings), duration)
-    return result, dict(ctx.facts)
+    return result, dict(record.facts)
 
 
-def _apply_policy(findings: Sequence[Finding], settings: Settings) -> list[Finding]:
-    """Disabled rules, severity overrides and exclude globs from the settings."""
+def _remove_scratch(scratch: Path, runs: Sequence[_Run]) -> None:
+    """Remove the audit's scratch unless a stage that would not stop may still use it."""
+    if any(r.worker is not None and r.worker.is_alive() for r in runs):
+        return  # left for the OS temp cleaner: deleting it under a live stage would be worse
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _finish(results: Sequence[StageResult], targets: Targets,
+            settings: Settings) -> tuple[list[Finding], tuple[tuple[ConfigEffect, ...], int]]:
+    """Policy, compliance mapping, suppressions, dedupe and order; the effects with their counts."""
+    raw = [f for r in results for f in r.findings]
+    effects = list(getattr(settings, "effects", ()))
+    hidden = [0] * len(effects)
+    findings = _apply_policy(raw, settings, effects, hidden)
+    findings = map_findings(findings)
+    kept, suppressed, suppression_findings = apply_suppressions(
+        findings, repo=Path(targets.path) if targets.path else None, baseline=settings.baseline
+    )
+    kept = _apply_policy(map_findings(suppression_findings), settings, effects, hidden) + kept
+    kept = _dedupe(kept)
+    kept.sort(key=lambda f: (-f.severity.rank, f.stage, f.rule_id, f.location.display()))
+    counted = tuple(replace(e, hidden=e.hidden + n) for e, n in zip(effects, hidden, strict=True))
+    return kept, (counted, suppressed)
+
+
+def _apply_policy(findings: Sequence[Finding], settings: Settings,
+                  effects: Sequence[ConfigEffect] = (), hidden: list[int] | None = None) -> list[Finding]:
+    """Disabled rules, severity overrides and exclude globs; counts what each effect hid."""
     out: list[Finding] = []
     for f in findings:
         if settings.rule_disabled(f.rule_id):
+            _count(effects, hidden, "disabled-rule", lambda v, rid=f.rule_id: _rule_matches(v, rid))
             continue
-        if isinstance(f.location, FileLocation) and any(
-            fnmatch(f.location.path, pattern) for pattern in settings.exclude
-        ):
+        if isinstance(f.location, FileLocation) and is_excluded(f.location.path, settings.exclude):
+            _count(effects, hidden, "exclude", lambda v, p=f.location.path: is_excluded(p, [v]))
             continue
         override = settings.severity_overrides.get(f.rule_id)
+        if override and override < f.severity:
+            _count(effects, hidden, "severity", lambda v, rid=f.rule_id: v.split("=")[0].strip(' "') == rid)
         out.append(replace(f, severity=override) if override else f)
     return out
 
 
-def _rules_of(findings: Sequence[Finding], stages: Sequence[Stage]) -> dict[str, Rule]:
-    catalog = {rule.id: rule for rule in CORE_RULES}
-    catalog.update({rule.id: rule for stage in stages for rule in stage.rules()})
-    return {f.rule_id: catalog[f.rule_id] for f in findings if f.rule_id in catalog}
+def _rule_matches(pattern: str, rule_id: str) -> bool:
+    return pattern == rule_id or (pattern.endswith("*") and rule_id.startswith(pattern[:-1]))
+
+
+def _count(effects: Sequence[ConfigEffect], hidden: list[int] | None, kind: str, matches: Any) -> None:
+    if hidden is None:
+        return
+    for i, effect in enumerate(effects):
+        if effect.kind == kind and matches(effect.value):
+            hidden[i] += 1
+            return
 
 
 def _dedupe(findings: Sequence[Finding]) -> list[Finding]:

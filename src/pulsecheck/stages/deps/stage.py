@@ -72,6 +72,7 @@ def to_finding(vuln: Vulnerability) -> Finding:
 
 class DepsStage:
     name = "deps"
+    needs = frozenset({"repo", "tree"})
 
     def applies(self, targets: Targets) -> bool:
         return targets.path is not None

@@ -51,6 +51,7 @@ class PhiStage:
     (largest file scanned), ``exclude`` (globs), ``workers`` (processes; 0 = every core, 1 = none)."""
 
     name = "phi"
+    needs = frozenset({"repo", "tree", "history", "profile"})
 
     def applies(self, targets: Targets) -> bool:
         return targets.path is not None

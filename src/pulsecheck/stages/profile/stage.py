@@ -56,6 +56,8 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
 
 class ProfileStage:
     name = "profile"
+    needs = frozenset({"repo", "tree"})
+    provides = frozenset({"profile"})
 
     def applies(self, targets: Targets) -> bool:
         return targets.path is not None

@@ -14,6 +14,7 @@ from pulsecheck.stages.secrets.scan import scan_directory
 
 class SecretsStage:
     name = "secrets"
+    needs = frozenset({"repo", "tree", "history"})
 
     def applies(self, targets: Targets) -> bool:
         return targets.path is not None and Path(targets.path).is_dir()

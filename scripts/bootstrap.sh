@@ -10,4 +10,4 @@ if [ ! -x .tools/bin/uv ]; then
   python3 -m venv .tools
   .tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 fi
-.tools/bin/uv sync --frozen --quiet
+.tools/bin/uv sync --frozen --quiet --extra demo

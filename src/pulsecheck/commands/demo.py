@@ -44,8 +44,16 @@ def demo(
     available stage reported; --fixed: nothing above low beyond the documented exceptions),
     1 it did not, 2 a stage errored or scanned only part, or the demo could not start.
     """
+    import importlib.util
+
     from pulsecheck.cli import fail, make_observer
     from pulsecheck.demo.gitrepo import DemoError
+
+    missing = [m for m in ("fastapi", "uvicorn", "sqlalchemy", "jwt", "cryptography")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        raise fail(f"demo: the demo app needs the 'demo' extra ({', '.join(missing)} not installed): "
+                   "pip install 'pulsecheck[demo]', or run 'bash scripts/demo' which installs it")
     from pulsecheck.demo.runner import run_demo
     from pulsecheck.reporters import render
     from pulsecheck.reporters.interface import OutputFormat

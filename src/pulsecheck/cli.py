@@ -78,25 +78,38 @@ def build_settings(path: Path | None, config: Path | None, **flags: object) -> S
 
 
 def write_outputs(report: Report, formats: list[OutputFormat], output: str | None) -> list[Path]:
-    """Write each format; the terminal summary always goes to stderr. Returns files written."""
+    """Write each format; the terminal summary always goes to stderr. Returns files written.
+
+    Files are written atomically and never through a symlink planted in the scanned repository
+    (:mod:`pulsecheck.safeio`); see :mod:`pulsecheck.report_files` for where they go. A format
+    that cannot be written does not stop the others; the command then exits 2.
+    """
+    from pulsecheck.report_files import default_output_refusal, target_for
+    from pulsecheck.safeio import write_atomic
+
+    repo = Path(report.targets.path) if report.targets.path else None
+    refusal = default_output_refusal(repo, formats, output)
+    if refusal:
+        raise fail(refusal)
     written: list[Path] = []
+    errors: list[str] = []
     files = [f for f in formats if f is not OutputFormat.TERMINAL]
     for fmt in files:
         text = render(report, fmt)
         if output == "-":
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             continue
-        if output is None:
-            target = Path(f"pulsecheck-report.{fmt.extension}")
-        elif len(files) > 1 or Path(output).is_dir():
-            base = Path(output)
-            target = base / f"pulsecheck-report.{fmt.extension}" if base.is_dir() else \
-                base.with_suffix(f".{fmt.extension}")
-        else:
-            target = Path(output)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target = target_for(fmt, output, len(files) > 1)
+        try:
+            write_atomic(target, text, repo=repo)
+        except OSError as exc:
+            errors.append(f"{target}: report not written ({exc.strerror or exc})")
+            continue
         written.append(target)
+    if errors:
+        for target in written:
+            typer.echo(f"report written: {one_line(str(target))}", err=True)
+        raise fail("; ".join(errors))
     return written
 
 
@@ -203,7 +216,10 @@ def baseline_create(
     # The new baseline must list every current finding, including those an old one accepts.
     settings = build_settings(path, config, stages=stage).model_copy(update={"baseline": None})
     report = engine.run(Targets(path=str(path.resolve())), settings, make_observer())
-    write_baseline(report, output, reason=reason)
+    try:
+        write_baseline(report, output, reason=reason)
+    except OSError as exc:
+        raise fail(f"{output}: baseline not written ({exc.strerror or exc})") from None
     typer.echo(f"baseline of {len(report.findings)} finding(s) written to {one_line(str(output))}", err=True)
 
 

@@ -20,6 +20,7 @@ from pulsecheck import __version__
 from pulsecheck.config import ConfigError
 from pulsecheck.core_rules import SUPPRESSION_WITHOUT_REASON
 from pulsecheck.model import FileLocation, Finding, Report
+from pulsecheck.safeio import write_atomic
 
 BASELINE_SCHEMA_VERSION = 1
 MAX_SCANNED_BYTES = 16 * 1024 * 1024
@@ -55,7 +56,7 @@ def apply_suppressions(
 def write_baseline(report: Report, path: Path, reason: str = "") -> None:
     """Record the report's findings as accepted; keeps reasons already written for them."""
     previous: dict[str, str] = {}
-    if path.is_file():
+    if path.is_file() and not path.is_symlink():
         try:
             previous = {e["fingerprint"]: str(e.get("reason", "")) for e in _read_entries(path)}
         except ConfigError:
@@ -78,8 +79,9 @@ def write_baseline(report: Report, path: Path, reason: str = "") -> None:
         "entries": sorted(entries.values(), key=lambda e: (e["rule_id"], json.dumps(e["location"]),
                                                            e["fingerprint"])),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # The baseline usually lives in the repository it accepts: never written through a symlink there.
+    repo = Path(report.targets.path) if report.targets.path else None
+    write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n", repo=repo)
 
 
 def load_baseline(path: Path) -> frozenset[str]:

@@ -67,6 +67,7 @@ def sbom(
     output: Annotated[str | None, typer.Option("--output", "-o", help="File, or - for stdout.")] = None,
 ) -> None:
     """Write a CycloneDX or SPDX bill of materials of the packages the lockfiles pin."""
+    from pulsecheck.safeio import write_atomic
     from pulsecheck.stages.deps.package import Package
     from pulsecheck.stages.deps.sbom import cyclonedx_json, spdx_json
 
@@ -76,7 +77,10 @@ def sbom(
     if output in (None, "-"):
         sys.stdout.write(text + "\n")
         return
-    Path(output).write_text(text + "\n", encoding="utf-8")
+    try:
+        write_atomic(output, text + "\n", repo=path)
+    except OSError as exc:
+        raise _fail(f"{output}: SBOM not written ({exc.strerror or exc})") from None
     typer.echo(f"SBOM written: {one_line(output)}", err=True)
 
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from pulsecheck.safeio import make_dirs
 from pulsecheck.stages.deps.archive import ArchiveError, Source, iter_source, sources_of
 from pulsecheck.stages.deps.osv import AdvisoryError, AdvisoryRow, parse_advisory
 
@@ -62,8 +64,9 @@ def connect(db_path: Path, *, create: bool = False) -> sqlite3.Connection:
                             "'pulsecheck db import PATH')")
     try:
         if create:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(db_path, timeout=30)
+            make_dirs(db_path.parent)
+        # nofollow: a database path that is a symlink is refused, never written through
+        conn = sqlite3.connect(f"file:{quote(str(db_path.absolute()))}?nofollow=1", timeout=30, uri=True)
         if create:
             conn.executescript(_SCHEMA)
         else:

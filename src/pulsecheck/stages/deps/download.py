@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from pulsecheck.safeio import make_dirs, open_append
 from pulsecheck.stages.deps.archive import ArchiveError, check_zip
 from pulsecheck.stages.deps.db import ImportStats, import_path
 
@@ -36,19 +37,19 @@ def base_url(explicit: str | None = None) -> str:
 
 def fetch(url: str, dest: Path, client: httpx.Client) -> Path:
     """Download ``url`` to ``dest`` via ``dest.part``, resuming a partial file; atomic replace."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(dest.parent)
     part = dest.with_name(dest.name + ".part")
-    have = part.stat().st_size if part.exists() else 0
+    have = part.stat().st_size if part.is_file() and not part.is_symlink() else 0
     headers = {"Range": f"bytes={have}-"} if have else {}
     with client.stream("GET", url, headers=headers) as response:
         if response.status_code == 416:  # the part file is already complete
             pass
         elif response.status_code == 206 and have:
-            with part.open("ab") as out:
+            with open_append(part) as out:
                 for chunk in response.iter_bytes(CHUNK):
                     out.write(chunk)
         elif response.status_code == 200:
-            with part.open("wb") as out:
+            with open_append(part, truncate=True) as out:
                 for chunk in response.iter_bytes(CHUNK):
                     out.write(chunk)
         else:

@@ -7,8 +7,8 @@ be looked up is listed in one note. No other ecosystem is asked, and nothing is 
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from pulsecheck.model import FileLocation, Finding
+from pulsecheck.safeio import write_atomic
 from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.rules import OUTDATED
 from pulsecheck.stages.deps.versions import version_key
@@ -80,13 +81,8 @@ class LatestVersions:
             return None
 
     def _save(self) -> None:
-        try:
-            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.cache_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.cache), "utf-8")
-            os.replace(tmp, self.cache_file)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            write_atomic(self.cache_file, json.dumps(self.cache))
 
 
 def findings(packages: Sequence[Package], latest: dict[str, str]) -> Iterator[Finding]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ REQUIREMENTS_GLOBS = ("*requirements*.txt", "*constraints*.txt")
 SKIP_DIRS = frozenset({"node_modules", ".git", "vendor", "third_party", "site-packages", ".venv", "venv",
                        "__pycache__", ".tox", ".nox", "bower_components", ".hg", ".svn", "dist-packages"})
 # A manifest whose directory also holds one of these lockfiles adds nothing but duplicates.
+_SUBMODULE_PATH = re.compile(r"^\s*path\s*=\s*(.+?)\s*$", re.M)
 SUPERSEDED_BY = {"pyproject.toml": ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")}
 
 
@@ -60,6 +62,15 @@ class ScanResult:
     problems: list[str] = field(default_factory=list)
     """One line per file that could not be read or entry that could not be checked."""
     files: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+    """The problems (also in ``problems``) that leave packages unchecked: an unreadable,
+    oversized or unparsable manifest, a submodule not checked out. The stage reports these as
+    coverage gaps (result partial), the other problems as notes."""
+
+    def problem(self, message: str, gap: bool) -> None:
+        self.problems.append(message)
+        if gap:
+            self.gaps.append(message)
 
 
 def parser_for(name: str) -> tuple[str, TextParser] | None:
@@ -79,20 +90,50 @@ def is_requirements(rel: str) -> bool:
 
 def walk(root: Path, include_vendored: bool = False, excluded: Callable[[str], bool] | None = None
          ) -> Iterator[Path]:
-    """Every lockfile/manifest under ``root`` (vendored and node_modules trees skipped)."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        dirnames[:] = sorted(d for d in dirnames if (include_vendored or d not in SKIP_DIRS)
-                             and not (excluded and excluded(f"{rel_dir}/{d}".lstrip("./"))))
-        names = set(filenames)
-        for name in sorted(filenames):
-            rel = f"{rel_dir}/{name}".lstrip("./") if rel_dir != "." else name
+    """Every lockfile/manifest under ``root`` (vendored and node_modules trees skipped).
+
+    Iterative (a tree 1,100 levels deep must not hit the recursion limit); symlinked
+    directories are not entered, and unreadable directories are skipped."""
+    todo = [root]
+    while todo:
+        folder = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        rel_dir = folder.relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else f"{rel_dir}/"
+        names = {e.name for e in entries}
+        subdirs: list[Path] = []
+        for entry in entries:
+            rel = f"{prefix}{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                if (include_vendored or entry.name not in SKIP_DIRS) and not (excluded and excluded(rel)):
+                    subdirs.append(Path(entry.path))
+                continue
             if excluded and excluded(rel):
                 continue
-            if any(lock in names for lock in SUPERSEDED_BY.get(name, ())):
+            if any(lock in names for lock in SUPERSEDED_BY.get(entry.name, ())):
                 continue
-            if parser_for(name) or is_requirements(rel):
-                yield Path(dirpath) / name
+            if parser_for(entry.name) or is_requirements(rel):
+                yield Path(entry.path)
+        todo.extend(reversed(subdirs))
+
+
+def submodule_gaps(root: Path) -> list[str]:
+    """Submodules named in ``.gitmodules`` that are not checked out (their lockfiles unseen)."""
+    try:
+        text = read_text(root / ".gitmodules", 1024 * 1024)
+    except LockfileError:
+        return []
+    out = []
+    for match in _SUBMODULE_PATH.finditer(text):
+        rel = match.group(1).strip().strip("/")
+        folder = root / rel
+        if not folder.is_dir() or folder.is_symlink() or not any(folder.iterdir()):
+            out.append(f"submodule {rel} not scanned (not checked out: run 'git submodule update --init')")
+    return out
 
 
 def parse_as(path: Path, root: Path, filename: str, result: ScanResult) -> None:
@@ -105,6 +146,7 @@ def parse_as(path: Path, root: Path, filename: str, result: ScanResult) -> None:
             req = parse_requirements(path, root)
             result.packages += req.packages
             result.problems += req.skipped
+            result.gaps += req.gaps
             return
         # these lockfiles hold a dependency graph but not its roots: the manifest beside them does
         if filename == "yarn.lock":
@@ -117,9 +159,9 @@ def parse_as(path: Path, root: Path, filename: str, result: ScanResult) -> None:
             packages = manifest.apply(packages, manifest.declared(path, found[0]) or {})
         result.packages += packages
     except LockfileError as exc:
-        result.problems.append(f"{rel}: {exc}")
+        result.problem(f"{rel}: {exc}", exc.gap)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-        result.problems.append(f"{rel}: unexpected content ({type(exc).__name__})")
+        result.problem(f"{rel}: unexpected content ({type(exc).__name__})", True)
 
 
 def dedupe(packages: list[Package]) -> list[Package]:
@@ -135,5 +177,7 @@ def scan(root: Path, include_vendored: bool = False, excluded: Callable[[str], b
     result = ScanResult()
     for path in walk(root, include_vendored, excluded):
         parse_as(path, root, path.name, result)
+    for gap in submodule_gaps(root):
+        result.problem(gap, True)
     result.packages = dedupe(result.packages)
     return result

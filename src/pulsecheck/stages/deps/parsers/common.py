@@ -9,26 +9,37 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pulsecheck import safeyaml
+from pulsecheck.saferead import ReadRefused, read_capped
+from pulsecheck.textdecode import decode_text
+
 N = TypeVar("N", bound=Hashable)
 
 MAX_BYTES = 64 * 1024 * 1024
 
 
 class LockfileError(Exception):
-    """A lockfile or manifest that cannot be read; the message names the problem (not the file)."""
+    """A lockfile or manifest that cannot be read; the message names the problem (not the file).
+
+    ``gap`` (the default) when the stage needed the file and could not use it: the deps result
+    is then partial. Not for what no parser reads anyway (a symlink, a FIFO or device).
+    """
+
+    def __init__(self, message: str, *, gap: bool = True) -> None:
+        super().__init__(message)
+        self.gap = gap
 
 
 def read_text(path: Path, limit: int = MAX_BYTES) -> str:
+    """The file's text, capped by bytes actually read; UTF-16/32 decoded, never via a symlink."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LockfileError(f"cannot read ({exc.strerror})") from None
-    if size > limit:
-        raise LockfileError(f"{size // (1024 * 1024)} MB is over the {limit // (1024 * 1024)} MB limit")
-    try:
-        return path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise LockfileError(f"cannot read ({exc.strerror})") from None
+        data = read_capped(path, limit)
+    except ReadRefused as exc:
+        raise LockfileError(str(exc), gap=exc.gap) from None
+    text = decode_text(data, errors="replace")
+    if text is None:
+        raise LockfileError("binary content, not a text lockfile")
+    return text
 
 
 def load_json(text: str) -> Any:
@@ -36,6 +47,8 @@ def load_json(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise LockfileError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise LockfileError("JSON nested too deeply to parse") from None
 
 
 _JSONC_TOKENS = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/|,(?=\s*[\]}])', re.DOTALL)
@@ -57,19 +70,19 @@ def load_toml(text: str) -> dict[str, Any]:
 
 def load_yaml(text: str) -> Any:
     """One YAML document; of several (pnpm 10 puts its own tool versions in a first
-    document before the project's lockfile), the last one."""
+    document before the project's lockfile), the last one. Alias bombs and deep nesting are
+    refused (:mod:`pulsecheck.safeyaml`)."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        if not text.startswith("---"):
-            return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-        docs = [d for d in yaml.load_all(text, Loader=loader) if d is not None]  # noqa: S506
-        return docs[-1] if docs else None
+        docs = [d for d in safeyaml.load_all(text) if d is not None]
+    except safeyaml.YamlLimitError as exc:
+        raise LockfileError(f"YAML refused: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise LockfileError(f"invalid YAML{where}") from None
+    return docs[-1] if docs else None
 
 
 class Lines:

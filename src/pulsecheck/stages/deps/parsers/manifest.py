@@ -15,6 +15,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from pulsecheck.stages.deps.package import Package, normalize_name
+from pulsecheck.stages.deps.parsers.common import LockfileError, read_text
 
 MANIFEST = {"poetry.lock": "pyproject.toml", "pdm.lock": "pyproject.toml", "pylock.toml": "pyproject.toml", "Pipfile.lock": "Pipfile",
             "yarn.lock": "package.json", "package-lock.json": "package.json",
@@ -88,10 +89,8 @@ def npm_requests(folder: Path) -> dict[str, list[tuple[str, bool]]]:
 
 def _load(path: Path, loads: Any) -> Any:
     try:
-        if path.stat().st_size > _MAX:
-            return None
-        return loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError, UnicodeDecodeError):
+        return loads(read_text(path, _MAX))
+    except (LockfileError, ValueError, RecursionError):
         return None
 
 

@@ -31,6 +31,8 @@ class RequirementsResult:
     skipped: list[str] = field(default_factory=list)
     constraints: dict[str, str] = field(default_factory=dict)
     """PEP 503 name -> version pinned by a ``-c`` constraints file (pins unpinned requirements)."""
+    gaps: list[str] = field(default_factory=list)
+    """Included files that could not be read: what they pin is unchecked."""
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -68,9 +70,16 @@ def _via(text: str) -> dict[int, list[str]]:
 
 
 def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
-                       result: RequirementsResult | None = None) -> RequirementsResult:
-    """Parse ``path`` and every file it includes (each once: include cycles are harmless)."""
+                       result: RequirementsResult | None = None,
+                       _constraint_seen: set[Path] | None = None) -> RequirementsResult:
+    """Parse ``path`` and every file it includes.
+
+    Each file is read at most once as requirements and once as constraints (one shared
+    ``seen`` set per mode), so include cycles and files that ``-r`` and ``-c`` each other cost
+    a linear number of parses, never 2^N.
+    """
     seen = _seen if _seen is not None else set()
+    constraint_seen = _constraint_seen if _constraint_seen is not None else set()
     res = result if result is not None else RequirementsResult()
     real = path.resolve()
     if real in seen:
@@ -94,13 +103,19 @@ def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
                 try:
                     if inc.group(1) in ("-c", "--constraint"):
                         # A constraint installs nothing: it only pins what is required elsewhere.
-                        for pkg in parse_requirements(target, root, set(seen)).packages:
+                        pins = parse_requirements(target, root, constraint_seen, RequirementsResult(),
+                                                  constraint_seen)
+                        for pkg in pins.packages:
                             if pkg.version:
                                 res.constraints.setdefault(pkg.key, pkg.version)
+                        for key, version in pins.constraints.items():
+                            res.constraints.setdefault(key, version)
                     else:
-                        parse_requirements(target, root, seen, res)
+                        parse_requirements(target, root, seen, res, constraint_seen)
                 except LockfileError as exc:
                     res.skipped.append(f"{_relative(target, root)}: {exc}")
+                    if exc.gap:
+                        res.gaps.append(res.skipped[-1])
             continue
         if line.startswith(("-e", "--editable")):
             res.skipped.append(f"{rel}:{number}: editable install is not checked")

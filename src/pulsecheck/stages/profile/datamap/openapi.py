@@ -12,13 +12,21 @@ from typing import Any
 
 from pulsecheck.stages.profile.datamap.model import Column, Table
 
+MAX_COLUMNS = 2000
 
-def _props(schema: Any, prefix: str = "", depth: int = 0) -> list[Column]:
-    if not isinstance(schema, Mapping):
+
+def _props(schema: Any, prefix: str = "", depth: int = 0, seen: set[int] | None = None) -> list[Column]:
+    """Columns of one schema. ``allOf`` parts are each visited once per table: YAML aliases can
+    make them a cycle or a tree of shared parts that would otherwise be walked exponentially."""
+    seen = set() if seen is None else seen
+    if not isinstance(schema, Mapping) or id(schema) in seen:
         return []
+    seen.add(id(schema))
     cols: list[Column] = []
     for part in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
-        cols.extend(_props(part, prefix, depth))
+        cols.extend(_props(part, prefix, depth, seen))
+        if len(cols) >= MAX_COLUMNS:
+            return cols[:MAX_COLUMNS]
     props = schema.get("properties")
     if not isinstance(props, Mapping):
         return cols
@@ -27,7 +35,9 @@ def _props(schema: Any, prefix: str = "", depth: int = 0) -> list[Column]:
         fmt = sub.get("format") if isinstance(sub, Mapping) else None
         cols.append(Column(f"{prefix}{name}", str(fmt or ftype) if (fmt or ftype) else None))
         if depth < 1 and isinstance(sub, Mapping) and isinstance(sub.get("properties"), Mapping):
-            cols.extend(_props(sub, f"{prefix}{name}.", depth + 1))
+            cols.extend(_props(sub, f"{prefix}{name}.", depth + 1, seen))
+        if len(cols) >= MAX_COLUMNS:
+            return cols[:MAX_COLUMNS]
     return cols
 
 

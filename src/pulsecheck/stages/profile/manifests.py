@@ -12,7 +12,7 @@ import re
 import tomllib
 from typing import Any
 
-import yaml
+from pulsecheck import safeyaml
 
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)")
 _PY_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
@@ -70,7 +70,7 @@ def manifest_deps(name: str, text: str) -> tuple[str, set[str]] | None:
         data = json.loads(text)
         return "composer", {k.lower() for k in {**data.get("require", {}), **data.get("require-dev", {})}}
     if name == "pubspec.yaml":
-        data = yaml.safe_load(text) or {}
+        data = safeyaml.load(text) or {}
         return "pub", {str(k).lower() for k in {**(data.get("dependencies") or {}), **(data.get("dev_dependencies") or {})}}
     if name == "go.mod":
         return "go", {m.lower() for m in _GO_REQ.findall(text)}

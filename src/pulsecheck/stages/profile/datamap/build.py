@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from pulsecheck import safeyaml
 from pulsecheck.stages.profile.classify import FieldClass, tokens, vocabulary
 from pulsecheck.stages.profile.datamap import js_orm, openapi, pyast, schema_text
 from pulsecheck.stages.profile.datamap.model import Column, Table
@@ -92,7 +93,7 @@ class DataMapBuilder:
         elif name.endswith((".graphql", ".gql", ".graphqls")):
             self.tables += schema_text.parse_graphql(rel, text)
         elif name.endswith((".yaml", ".yml", ".json")) and _API_HINT.search(text[:4000]):
-            doc = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+            doc = json.loads(text) if name.endswith(".json") else safeyaml.load(text)
             self.tables += openapi.parse_api_document(rel, doc)
 
     def _fhir_uses(self, rel: str, text: str) -> None:

@@ -1,7 +1,8 @@
-"""Classify a field name (column, property, CSV header) as personal or medical data.
+"""What a field name means: classify a column, property or CSV header as personal or medical data.
 
-Shared by the profile data map and the phi stage's CSV/JSON header checks so that both agree
-on what "a PHI column" is. The vocabulary lives in ``data/vocabulary.yaml``; this module only
+Shared knowledge, not one stage's internals: the profile data map, the phi stage's CSV/JSON
+header checks, and the coming sast (PHI into logs and LLM prompts) and iac stages all ask it,
+so they agree on what "a PHI column" is. The vocabulary is data (``data/vocabulary.yaml``); this module only
 tokenises names and applies it, with care for false friends: ``created_at`` is a timestamp of
 the row, not a date of birth, and ``status`` is not a diagnosis.
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pulsecheck.stages.profile import build_profile
-from pulsecheck.stages.profile.classify import classify
+from pulsecheck.knowledge.vocabulary import classify
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:

@@ -13,7 +13,7 @@ from pulsecheck.cli import app
 from pulsecheck.model import Targets
 from pulsecheck.settings import Settings
 from pulsecheck.stages.profile import build_profile
-from pulsecheck.stages.profile.classify import classify
+from pulsecheck.knowledge.vocabulary import classify
 from pulsecheck.stages.profile.colocation import colocation_findings
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "profile"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pulsecheck.stages.profile.classify import FieldClass, vocabulary
+from pulsecheck.knowledge.vocabulary import FieldClass, vocabulary
 
 Result = tuple[str, int, int, list[str], bool]
 _STRONG = {"ssn", "mrn", "health_plan_id", "birth_date", "license_number", "payment_card", "bank_account"}

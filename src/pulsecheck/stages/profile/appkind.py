@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from pulsecheck.stages.profile.classify import tokens
+from pulsecheck.knowledge.vocabulary import tokens
 
 DOC_FILE = re.compile(r"(?:^|/)(?:readme[^/]*|docs?/[^/]+\.(?:md|rst|txt)|package\.json|pyproject\.toml|"
                       r"setup\.cfg|setup\.py|pkg-info|pom\.xml|pubspec\.yaml|app\.json|.*\.gemspec)$", re.I)

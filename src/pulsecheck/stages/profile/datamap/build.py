@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import yaml
 
 from pulsecheck import safeyaml
-from pulsecheck.stages.profile.classify import FieldClass, tokens, vocabulary
+from pulsecheck.knowledge.fhir import fhir_resource_groups as fhir_types
+from pulsecheck.knowledge.vocabulary import FieldClass, tokens, vocabulary
 from pulsecheck.stages.profile.datamap import js_orm, openapi, pyast, schema_text
 from pulsecheck.stages.profile.datamap.model import Column, Table
 from pulsecheck.stages.profile.datamap.python_orm import PythonResolver
@@ -35,13 +34,6 @@ _NOT_APP = re.compile(r"(?:^|/)(?:tests?|testing|test_?apps?|__tests__|__mocks__
                       r"samples?|demos?|docs?|benchmarks?)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?\.py|conftest\.py|"
                       r"[^/]*\.(?:test|spec)\.[jt]sx?)$", re.I)
 _API_HINT = re.compile(r"""["']?(openapi|swagger|\$schema)["']?\s*:""")
-
-
-@lru_cache(maxsize=1)
-def fhir_types() -> dict[str, str]:
-    text = resources.files("pulsecheck.stages.profile").joinpath("data/fhir_resources.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
-    return {name: group for group in ("identity", "medical") for name in data[group]}
 
 
 _FHIR_USE = re.compile(r"""resourceType["']?\s*[:=]\s*["'](\w+)|fhir\.resources\.(?:\w+\.)?(\w+)\s+import\s+(\w+)|"""

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pulsecheck.saferead import ReadRefused, read_capped
+
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
 MAX_ZIP_BYTES = 4 * 1024 * 1024 * 1024
+_CHUNK = 1 << 20
 
 
 class ArchiveError(Exception):
@@ -52,7 +56,25 @@ def check_zip(path: Path) -> zipfile.ZipFile:
     return archive
 
 
+class _TooLarge(Exception):
+    pass
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The entry's bytes, counted as they inflate: the size in the header may lie."""
+    parts: list[bytes] = []
+    total = 0
+    with archive.open(info) as member:
+        while block := member.read(_CHUNK):
+            total += len(block)
+            if total > MAX_ENTRY_BYTES:
+                raise _TooLarge
+            parts.append(block)
+    return b"".join(parts)
+
+
 def iter_zip(source: Source) -> Iterator[Any]:
+    """Each JSON entry's document; a corrupt, oversized or unparsable entry is one problem line."""
     archive = check_zip(source.path)
     with archive:
         for info in archive.infolist():
@@ -62,8 +84,19 @@ def iter_zip(source: Source) -> Iterator[Any]:
                 source.problems.append(f"{source.path}: {info.filename}: too large, skipped")
                 continue
             try:
-                yield json.loads(archive.read(info))
-            except (json.JSONDecodeError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+                data = _inflate(archive, info)
+            except _TooLarge:
+                source.problems.append(f"{source.path}: {info.filename}: inflates past the "
+                                       f"{MAX_ENTRY_BYTES // 2**20} MB limit (its header says "
+                                       f"{info.file_size} bytes), skipped")
+                continue
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+                kind = "bad deflate data" if isinstance(exc, zlib.error) else type(exc).__name__
+                source.problems.append(f"{source.path}: {info.filename}: corrupt entry ({kind}), skipped")
+                continue
+            try:
+                yield json.loads(data)
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
                 source.problems.append(f"{source.path}: {info.filename}: {type(exc).__name__}, skipped")
 
 
@@ -71,12 +104,11 @@ def iter_dir(source: Source) -> Iterator[Any]:
     for file in sorted(source.path.rglob("*.json")):
         if not file.is_file() or file.is_symlink():
             continue
-        if file.stat().st_size > MAX_ENTRY_BYTES:
-            source.problems.append(f"{file}: too large, skipped")
-            continue
         try:
-            yield json.loads(file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+            yield json.loads(read_capped(file, MAX_ENTRY_BYTES).decode("utf-8"))
+        except ReadRefused as exc:
+            source.problems.append(f"{file}: {exc}, skipped")
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             source.problems.append(f"{file}: {type(exc).__name__}, skipped")
 
 

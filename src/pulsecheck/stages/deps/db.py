@@ -8,14 +8,14 @@ staleness warning.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from pulsecheck.safeio import make_dirs
@@ -113,8 +113,28 @@ def _rows(src: Source, stats: ImportStats) -> Iterable[AdvisoryRow]:
             src.problems.append(f"{src.path}: an entry is not an OSV advisory ({exc}), skipped")
 
 
+def _of_ecosystem(rows: list[AdvisoryRow], src: Source) -> list[AdvisoryRow]:
+    """Only advisories that really are of the ecosystem the source's layout names (a mislabelled
+    ``npm/all.zip`` full of PyPI advisories must not replace, or wipe, the PyPI data)."""
+    if not src.ecosystem:
+        return rows
+    kept = [r for r in rows if any(_base(e) == src.ecosystem for e in r.ecosystems)]
+    if len(kept) < len(rows):
+        src.problems.append(f"{src.path}: {len(rows) - len(kept)} advisory(ies) not of ecosystem "
+                            f"{src.ecosystem} (as its directory says), skipped")
+    return [dataclasses.replace(r, affected=tuple(a for a in r.affected if _base(a.ecosystem) == src.ecosystem))
+            for r in kept]
+
+
+def _base(ecosystem: str) -> str:
+    return ecosystem.split(":", 1)[0]
+
+
 def _store(conn: sqlite3.Connection, rows: list[AdvisoryRow], src: Source, full: bool, origin: str,
            stats: ImportStats) -> None:
+    rows = _of_ecosystem(rows, src)
+    if not rows:
+        return  # nothing of this ecosystem: its previous data stays
     counts: dict[str, int] = {}
     for row in rows:
         for eco in row.ecosystems or ({src.ecosystem} if src.ecosystem else set()):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from pulsecheck.stages.deps.versions import version_key
+from pulsecheck.stages.deps.versions import MAX_VERSION_LENGTH, version_key
 
 Event = Sequence[str]  # [kind, version]
 _ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
@@ -62,7 +62,7 @@ def in_range(ecosystem: str, version: str, range_type: str, events: Sequence[Eve
 def canonical(ecosystem: str, version: str) -> str:
     """The spelling ``versions`` lists are stored in: PEP 440 canonical form for PyPI
     (``1.0.0`` -> ``1``, ``1.0RC1`` -> ``1rc1``), the string itself elsewhere."""
-    if ecosystem != "PyPI":
+    if ecosystem != "PyPI" or len(version) > MAX_VERSION_LENGTH:
         return version
     from packaging.utils import canonicalize_version
 

@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 from pulsecheck.stages.deps.versions.ordered import maven_key, packagist_key, rubygems_key
 from pulsecheck.stages.deps.versions.semver import semver_key
 
-__all__ = ["version_key", "semver_key", "SUPPORTED"]
+__all__ = ["MAX_VERSION_LENGTH", "SUPPORTED", "semver_key", "version_key"]
 
 
 def _pypi_key(version: str) -> Any:
@@ -57,9 +57,17 @@ _ORDERINGS: dict[str, Callable[[str], Any]] = {
 SUPPORTED = frozenset(_ORDERINGS)
 
 
+MAX_VERSION_LENGTH = 128
+"""Longer strings are not versions (the longest real ones are ~60 characters); a 4,300-digit
+component would otherwise raise in ``int()`` and cost quadratic time below that limit."""
+
+
 @lru_cache(maxsize=65536)
 def version_key(ecosystem: str, version: str, range_type: str = "ECOSYSTEM") -> Any:
-    """Sort key of ``version`` in ``ecosystem`` (``SEMVER`` ranges always use SemVer)."""
+    """Sort key of ``version`` in ``ecosystem`` (``SEMVER`` ranges always use SemVer); None
+    for what is not a version, including anything over :data:`MAX_VERSION_LENGTH`."""
+    if len(version) > MAX_VERSION_LENGTH:
+        return None
     if range_type == "SEMVER":
         return semver_key(version)
     ordering = _ORDERINGS.get(ecosystem.split(":", 1)[0])

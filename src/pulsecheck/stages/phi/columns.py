@@ -68,10 +68,18 @@ class ColumnPlan:
     others: tuple[int, ...]
 
 
+def header_names(header: str, delimiter: str) -> list[str]:
+    """The header's column names; a header the csv module rejects is split plainly."""
+    try:
+        return next(csv.reader([header], delimiter=delimiter), [])
+    except csv.Error:
+        return header.split(delimiter)
+
+
 def plan(header: str) -> ColumnPlan | None:
     """Which columns of a CSV with this header line can be validated column-wise, if any."""
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
-    names = next(csv.reader([header], delimiter=delimiter), [])
+    names = header_names(header, delimiter)
     classes = structured.classify_columns(names)
     checked = tuple((i, _HANDLED[c.kind]) for i, n in enumerate(names)
                     if (c := classes.get(n)) is not None and c.kind in _HANDLED)
@@ -102,8 +110,11 @@ def scan_chunk(chunk: str, first_line: int, cols: ColumnPlan, result: scanfile.F
         def column_of(i: int) -> list[str]:
             return flat[i::width]
     else:
-        rows = [ln.split(cols.delimiter) for ln in lines] if '"' not in chunk else \
-            list(csv.reader(lines, delimiter=cols.delimiter))
+        try:
+            rows = [ln.split(cols.delimiter) for ln in lines] if '"' not in chunk else \
+                list(csv.reader(lines, delimiter=cols.delimiter))
+        except csv.Error:
+            return False  # a field the csv module rejects: the plain line scan handles it
         if len(rows) != len(lines):
             return False  # a quoted field spans lines: row i is no longer line i
         ragged = [i for i, r in enumerate(rows) if len(r) != width]

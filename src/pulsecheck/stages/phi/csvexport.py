@@ -18,6 +18,10 @@ from pathlib import Path
 from pulsecheck.stages.phi import columns, scanfile, structured
 
 BATCH = 65536
+# A quoted field may legitimately be long (notes, base64); past this it is not an export row.
+# Set in every process that reads CSV (pool workers import this module too).
+FIELD_LIMIT = 16 * 1024 * 1024
+csv.field_size_limit(FIELD_LIMIT)
 Batch = Callable[[int], Sequence[str]]  # column index -> its cells, one per row
 # A row whose name cell ends in 2-3 digits (Synthea's ``Ann123``); cells are joined by NUL.
 _DIGIT = re.compile(r"\d")
@@ -26,7 +30,7 @@ _SYNTH_ROW = re.compile(r"^(?=[^\n]*?[^\W\d_]\d{2,3}[^\S\n]*(?:\x00|$))", re.M)
 
 def count_rows(path: Path, rel: str, header: str, result: scanfile.FileResult) -> None:
     delim = "\t" if rel.lower().endswith(".tsv") or header.count("\t") > header.count(",") else ","
-    names = next(csv.reader([header], delimiter=delim), [])
+    names = columns.header_names(header, delim)
     classes = structured.classify_columns(names)
     cols = structured.phi_columns(classes)
     if not cols:
@@ -52,8 +56,8 @@ def row_batches(path: Path, delim: str, width: int) -> Iterator[Batch]:
         while block := fh.read(scanfile.CHUNK):
             cut = block.rfind(b"\n") + 1 if len(block) == scanfile.CHUNK else len(block)
             cut = cut or len(block)
-            if b'"' in block[:cut]:
-                break  # quoted fields may hold delimiters and newlines: the csv reader from here
+            if b'"' in block[:cut] or block.count(b"\r") != block.count(b"\r\n"):
+                break  # quoted fields or CR-only line ends: the csv reader from here
             fh.seek(offset + cut)
             offset += cut
             lines = block[:cut].decode("utf-8", "replace").replace("\r\n", "\n").split("\n")

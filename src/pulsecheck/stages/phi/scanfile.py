@@ -6,12 +6,14 @@ newline, scanned, and dropped; only counts and the first line numbers are kept.
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pulsecheck.stages.phi import columns, csvexport, detect, structured
 
@@ -109,6 +111,9 @@ class Head:
     json_head: str = ""  # start of a .json, to see "extra data" without loading the file
 
 
+_FIRST_LINE = re.compile(r"[^\r\n]*")  # CR-only line endings (old Mac exports) end a header too
+
+
 def read_head(path: Path, rel: str) -> Head:
     lower = rel.lower()
     if lower.rsplit("/", 1)[-1] in LOCKFILES:
@@ -119,7 +124,7 @@ def read_head(path: Path, rel: str) -> Head:
     text = (block[:cut + 1] if cut >= 0 and len(block) == CHUNK else block).decode("utf-8", "replace")
     if lower.endswith(_MINIFIABLE) and _minified(text):
         return Head(skip="minified or generated code, not scanned for PHI")
-    return Head(header=text.split("\n", 1)[0] if lower.endswith((".csv", ".tsv")) else "",
+    return Head(header=_FIRST_LINE.match(text).group(0) if lower.endswith((".csv", ".tsv")) else "",
                 synthetic=detect.is_synthetic(text[:200_000]), json_head=text if lower.endswith(".json") else "")
 
 
@@ -147,7 +152,10 @@ def scan_structure(path: Path, rel: str, head: Head, result: FileResult) -> None
     """Exports recognised by structure: CSV header columns, JSON records and FHIR resources."""
     lower = rel.lower()
     if head.header:
-        csvexport.count_rows(path, rel, head.header, result)
+        try:
+            csvexport.count_rows(path, rel, head.header, result)
+        except csv.Error as exc:  # one odd CSV is a note naming it, never a dead stage
+            result.notes.append(f"CSV not parsable ({str(exc)[:80]}); values scanned, rows not counted")
     elif lower.endswith((".json", ".ndjson", ".jsonl")) and path.stat().st_size <= JSON_PARSE_LIMIT:
         _json(path, lower, result, head.json_head)
 
@@ -185,8 +193,8 @@ def _extra_data(head: str) -> json.JSONDecodeError | None:
     start = len(head) - len(head.lstrip(_JSON_WS))
     try:
         _, end = json.JSONDecoder().raw_decode(head, start)
-    except ValueError:
-        return None  # a syntax error, or a document longer than the chunk: parse the file
+    except (ValueError, RecursionError):
+        return None  # a syntax error, a document longer than the chunk, too deep: parse the file
     rest = head[end:].lstrip(_JSON_WS)
     return json.JSONDecodeError("Extra data", head, len(head) - len(rest)) if rest else None
 
@@ -199,10 +207,15 @@ def _json(path: Path, lower: str, result: FileResult, head: str) -> None:
     try:
         docs = [json.loads(ln) for ln in text.splitlines() if ln.strip()] if lower.endswith((".ndjson", ".jsonl")) \
             else [json.loads(text)]
+        records = [r for d in docs for r in structured.json_records(d)]
+        _json_records(records, result)
     except ValueError as exc:
         result.notes.append(f"malformed JSON ({str(exc)[:80]}); values scanned, structure not checked")
-        return
-    records = [r for d in docs for r in structured.json_records(d)]
+    except RecursionError:
+        result.notes.append("JSON nested too deeply to parse; values scanned, structure not checked")
+
+
+def _json_records(records: list[Any], result: FileResult) -> None:
     n, kinds, synthetic = structured.fhir_patients(records)
     if n:
         t = result.tally("fhir_patient")

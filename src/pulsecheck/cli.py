@@ -10,6 +10,8 @@ import importlib
 import os
 import pkgutil
 import sys
+import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +20,7 @@ import typer
 import pulsecheck.commands as commands_pkg
 from pulsecheck import __version__, engine
 from pulsecheck.config import ConfigError, load_settings
-from pulsecheck.model import Report, Targets
+from pulsecheck.model import Report, Rule, Targets
 from pulsecheck.observer import Observer, PlainObserver
 from pulsecheck.reporters import render
 from pulsecheck.reporters.interface import OutputFormat
@@ -69,12 +71,21 @@ def make_observer(quiet: bool = False) -> Observer:
     return PlainObserver()
 
 
-def build_settings(path: Path | None, config: Path | None, **flags: object) -> Settings:
+def build_settings(path: Path | None, config: Path | None, *, no_repo_config: bool = False,
+                   stage_flags: Mapping[str, Mapping[str, object]] | None = None,
+                   defaults: Mapping[str, object] | None = None, **flags: object) -> Settings:
+    """Settings from the flags the user gave (None: not given, so config and environment apply)."""
     try:
         return load_settings(flags={k: v for k, v in flags.items() if v not in (None, [], ())},
-                             config_file=config, repo=path)
+                             config_file=config, repo=path, stage_flags=stage_flags, defaults=defaults,
+                             no_repo_config=no_repo_config)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+
+
+NoRepoConfigOpt = Annotated[bool, typer.Option(
+    "--no-repo-config", help="Ignore the scanned repository's own config (third-party code, pull requests "
+                             "from forks). Also PULSECHECK_NO_REPO_CONFIG=1.")]
 
 
 def write_outputs(report: Report, formats: list[OutputFormat], output: str | None) -> list[Path]:
@@ -131,6 +142,7 @@ def audit(
     config: Annotated[Path | None, typer.Option("--config", help="pulsecheck.toml to use.",
                                                 envvar="PULSECHECK_CONFIG")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    no_repo_config: NoRepoConfigOpt = False,
 ) -> None:
     """Audit a repository and, when asked, its running deployment and hosts."""
     if path is None and not url and not host:
@@ -142,7 +154,7 @@ def audit(
             raise fail(f"--stage {name}: unknown stage (choose from {', '.join(ALL_STAGES)})")
     if baseline is not None and not baseline.is_file():
         raise fail(f"{baseline}: baseline file not found")
-    settings = build_settings(path, config, stages=stage, fail_on=fail_on,
+    settings = build_settings(path, config, no_repo_config=no_repo_config, stages=stage, fail_on=fail_on,
                               baseline=str(baseline) if baseline else None)
     targets = Targets(path=str(path.resolve()) if path else None, urls=tuple(url or ()), hosts=tuple(host or ()))
     report = engine.run(targets, settings, make_observer(quiet))
@@ -161,14 +173,29 @@ def rules_list(
 ) -> None:
     """List every rule: id, severity, CWE and title."""
     from pulsecheck.core_rules import CORE_RULES
-    from pulsecheck.stages.registry import available_stages
 
-    rule_sets = {name: st.rules() for name, st in available_stages().items()} | {"core": CORE_RULES}
-    for name, rules in rule_sets.items():
+    for name, rules in {**_rule_sets(), "core": CORE_RULES}.items():
         if stage and name != stage:
             continue
         for rule in rules:
             typer.echo(f"{rule.id:45} {rule.severity.value:8} {','.join(rule.cwe):18} {rule.title}")
+
+
+def _rule_sets() -> dict[str, Sequence[Rule]]:
+    """Each loadable stage's rules; a stage that cannot load or list its rules gets one line on stderr."""
+    from pulsecheck.stages.registry import discover
+
+    found = discover()
+    out: dict[str, Sequence[Rule]] = {}
+    for name, reason in found.broken.items():
+        typer.echo(f"pulsecheck: stage '{name}' unavailable: {one_line(reason)}", err=True)
+    for name, st in found.stages.items():
+        try:
+            out[name] = tuple(st.rules())
+        except Exception as exc:  # noqa: BLE001 - one stage's broken rules must not hide the others
+            typer.echo(f"pulsecheck: stage '{name}' rules unavailable: {type(exc).__name__}: "
+                       f"{one_line(str(exc))}", err=True)
+    return out
 
 
 @rules_app.command("show")
@@ -176,9 +203,8 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. secret
     """Explain one rule: what it finds, why it matters, how to fix it."""
     from pulsecheck.compliance.mapper import controls_for
     from pulsecheck.core_rules import CORE_RULES
-    from pulsecheck.stages.registry import available_stages
 
-    for rules in [*(st.rules() for st in available_stages().values()), CORE_RULES]:
+    for rules in [*_rule_sets().values(), CORE_RULES]:
         for rule in rules:
             if rule.id == rule_id:
                 hipaa, gdpr = controls_for(rule.cwe)
@@ -207,6 +233,7 @@ def baseline_create(
     reason: Annotated[str, typer.Option("--reason", help="Why these findings are accepted.")] = "",
     stage: Annotated[list[str] | None, typer.Option("--stage", "-s")] = None,
     config: Annotated[Path | None, typer.Option("--config")] = None,
+    no_repo_config: NoRepoConfigOpt = False,
 ) -> None:
     """Audit PATH and record its findings' fingerprints (never secret values) as accepted."""
     from pulsecheck.suppress import write_baseline
@@ -214,7 +241,9 @@ def baseline_create(
     if not path.is_dir():
         raise fail(f"{path}: not a directory")
     # The new baseline must list every current finding, including those an old one accepts.
-    settings = build_settings(path, config, stages=stage).model_copy(update={"baseline": None})
+    settings = build_settings(path, config, no_repo_config=no_repo_config, stages=stage)
+    settings = settings.model_copy(update={"baseline": None, "effects": tuple(
+        e for e in settings.effects if not (e.kind == "other" and e.value == settings.baseline))})
     report = engine.run(Targets(path=str(path.resolve())), settings, make_observer())
     try:
         write_baseline(report, output, reason=reason)
@@ -235,4 +264,14 @@ _register_command_modules()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if any(t.name.startswith("stage-") and t.is_alive() for t in threading.enumerate()):
+            # A stage that would not stop after its time limit (its processes are already
+            # killed) must not keep the process alive: the report is written, leave now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise

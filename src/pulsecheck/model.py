@@ -2,17 +2,53 @@
 
 Everything here is immutable: a Finding, once made by a stage, is only ever replaced
 (``dataclasses.replace``) by the compliance mapper or the suppression step, never mutated,
-so reporters can trust that what they render is what the stage saw.
+so reporters can trust that what they render is what the stage saw. ``properties`` are frozen
+deeply (:mod:`pulsecheck.frozen`), so a Finding is hashable and can key a set or a dict.
+
+Identity (the ``fingerprint``) names one issue across runs, never a line number:
+
+* file findings: rule + path + ``identity``. A rule that can fire twice in one file must tell the
+  two apart: secrets pass a salted hash of the value, deps the package and advisory, phi the
+  identifier kind; code rules (stages in :data:`CODE_STAGES`: sast, iac) must pass ``identity``
+  (e.g. the resource address) or a :class:`~pulsecheck.evidence.CodeRegion`, whose enclosing
+  symbol and whitespace-normalised snippet become the identity, so two SQL injections in one
+  file differ while one that moves ten lines keeps its fingerprint. A code finding without
+  either keeps the file-only fingerprint (as before) and says so in ``identity_is_weak``: the
+  stage contract's tests reject such findings from a real code stage.
+* URL findings: method + host + route template + where the parameter is + its name: one IDOR
+  on ``/api/patients/{id}`` keeps one fingerprint whatever id was requested (without a
+  ``route``, numeric, UUID and long hex path segments of the URL are templated).
+* host findings: host, port and protocol.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Mapping
+import re
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from pulsecheck.evidence import (
+    NO_EVIDENCE,
+    CodeRegion,
+    Evidence,
+    HttpExchange,
+    HttpRequestExcerpt,
+    HttpResponseExcerpt,
+    PortObservation,
+    TextEvidence,
+    TlsObservation,
+    as_evidence,
+)
+from pulsecheck.frozen import FrozenMap
+
+__all__ = ["CodeRegion", "Evidence", "FrozenMap", "HttpExchange", "HttpRequestExcerpt", "HttpResponseExcerpt",
+           "PortObservation", "TextEvidence", "TlsObservation"]
 
 
 class Severity(enum.StrEnum):
@@ -94,25 +130,55 @@ class FileLocation:
         return out
 
 
+ParameterIn = Literal["path", "query", "body", "header", "cookie"]
+
+_ID_SEGMENT = re.compile(
+    r"^(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{16,}|(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{20,})$")
+
+
+def route_template(url: str) -> str:
+    """The URL's path with id-like segments as ``{id}`` and its query reduced to sorted names:
+    ``/api/patients/2?x=1`` and ``/api/patients/3?x=9`` both give ``/api/patients/{id}?x``."""
+    parts = urlsplit(url)
+    path = "/".join("{id}" if _ID_SEGMENT.match(seg) else seg for seg in parts.path.split("/"))
+    names = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return (path.rstrip("/") or "/") + ("?" + "&".join(names) if names else "")
+
+
 @dataclass(frozen=True, slots=True)
 class UrlLocation:
-    """An endpoint of a running web app or API."""
+    """An endpoint of a running web app or API.
+
+    ``route`` is the server's template (``/api/patients/{id}``) when the stage knows it, and
+    ``parameter_in`` says where ``parameter`` travels; both feed the identity, the concrete
+    URL does not (see the module docstring)."""
 
     url: str
     method: str = "GET"
     parameter: str | None = None
+    route: str | None = None
+    parameter_in: ParameterIn | None = None
 
     kind: Literal["url"] = "url"
 
     def identity(self) -> str:
-        return f"url:{self.method.upper()} {self.url} {self.parameter or ''}"
+        parts = urlsplit(self.url)
+        route = (self.route.rstrip("/") or "/") if self.route else route_template(self.url)
+        origin = f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}"
+        return f"url:{self.method.upper()} {origin}{route} {self.parameter_in or ''}:{self.parameter or ''}"
 
     def display(self) -> str:
         suffix = f" [{self.parameter}]" if self.parameter else ""
         return f"{self.method.upper()} {self.url}{suffix}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"url": self.url, "method": self.method.upper(), "parameter": self.parameter}
+        out: dict[str, Any] = {"url": self.url, "method": self.method.upper(), "parameter": self.parameter}
+        if self.route is not None:
+            out["route"] = self.route
+        if self.parameter_in is not None:
+            out["parameter_in"] = self.parameter_in
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +211,8 @@ def location_from_json(data: Mapping[str, Any]) -> Location:
                             commit=data.get("commit"), column=data.get("column"))
     if "url" in data:
         return UrlLocation(url=str(data["url"]), method=str(data.get("method") or "GET"),
-                           parameter=data.get("parameter"))
+                           parameter=data.get("parameter"), route=data.get("route"),
+                           parameter_in=data.get("parameter_in"))
     if "host" in data:
         return HostLocation(host=str(data["host"]), port=data.get("port"),
                             protocol=str(data.get("protocol") or "tcp"))
@@ -169,13 +236,32 @@ class Rule:
     tags: tuple[str, ...] = ()
 
 
+MAX_OCCURRENCES = 10_000
+"""Occurrences kept per finding; ``occurrence_count`` keeps the total when there are more."""
+
+CODE_STAGES = frozenset({"sast", "iac"})
+"""Stages whose file findings must carry an ``identity`` or a CodeRegion (module docstring)."""
+
+
 @dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One place an aggregated finding stands for (a line of a PHI export, a copy of a key)."""
+
+    line: int | None
+    path: str | None = None
+    """Only when it differs from the finding's location path."""
+    commit: str | None = None
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One issue found by one rule at one location.
 
-    ``evidence`` must never hold a whole secret or a patient's data: stages redact before
-    they build the Finding. ``hipaa`` and ``gdpr`` are left empty by stages and filled by
-    :mod:`pulsecheck.compliance`.
+    ``evidence`` is redacted by construction (:mod:`pulsecheck.evidence`); a plain ``str`` is
+    taken as :class:`TextEvidence`. ``hipaa`` and ``gdpr`` are left empty by stages and filled
+    by :mod:`pulsecheck.compliance`. A finding that stands for many places (10,000 SSNs in one
+    export) lists them in ``occurrences`` (at most :data:`MAX_OCCURRENCES`) and keeps the total
+    in ``occurrence_count``.
     """
 
     rule_id: str
@@ -185,21 +271,58 @@ class Finding:
     confidence: Confidence
     message: str
     location: Location
-    evidence: str = ""
-    cwe: tuple[str, ...] = ()
-    owasp: tuple[str, ...] = ()
-    hipaa: tuple[str, ...] = ()
-    gdpr: tuple[str, ...] = ()
-    remediation: str = ""
-    identity: str = ""
+    evidence: Evidence
+    cwe: tuple[str, ...]
+    owasp: tuple[str, ...]
+    hipaa: tuple[str, ...]
+    gdpr: tuple[str, ...]
+    remediation: str
+    identity: str
     """Extra stable identity (e.g. a salted hash of a secret) that distinguishes two findings
     of one rule in one file without using line numbers."""
-    properties: Mapping[str, Any] = field(default_factory=dict)
-    """Stage-specific structured data (commit author, package version...), JSON-serialisable."""
+    properties: Mapping[str, Any]
+    """Stage-specific structured data (commit author, package version...): JSON-like, frozen."""
+    occurrences: tuple[Occurrence, ...]
+    occurrence_count: int
+    pinned_fingerprint: str
+    """Set only when a stored report is read back: its identity material is never written (for
+    secrets it is a salted hash of the value), so the fingerprint the file names is kept."""
+
+    def __init__(
+        self, rule_id: str, stage: str, title: str, severity: Severity, confidence: Confidence,
+        message: str, location: Location, evidence: Evidence | str = NO_EVIDENCE,
+        cwe: Iterable[str] = (), owasp: Iterable[str] = (), hipaa: Iterable[str] = (),
+        gdpr: Iterable[str] = (), remediation: str = "", identity: str = "",
+        properties: Mapping[str, Any] | None = None, occurrences: Iterable[Occurrence] = (),
+        occurrence_count: int | None = None, pinned_fingerprint: str = "",
+    ) -> None:
+        occ = tuple(occurrences)
+        values: dict[str, Any] = {
+            "rule_id": rule_id, "stage": stage, "title": title, "severity": Severity(severity),
+            "confidence": Confidence(confidence), "message": message, "location": location,
+            "evidence": as_evidence(evidence), "cwe": tuple(cwe), "owasp": tuple(owasp),
+            "hipaa": tuple(hipaa), "gdpr": tuple(gdpr), "remediation": remediation, "identity": identity,
+            "properties": properties if isinstance(properties, FrozenMap) else FrozenMap(properties),
+            "occurrences": occ[:MAX_OCCURRENCES],
+            "occurrence_count": max(occurrence_count or 0, len(occ), 1),
+            "pinned_fingerprint": pinned_fingerprint,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def identity_is_weak(self) -> bool:
+        """A code finding (sast, iac) in a file with neither ``identity`` nor CodeRegion evidence:
+        its fingerprint is the file's, shared by every other issue of its rule there."""
+        return (self.stage in CODE_STAGES and isinstance(self.location, FileLocation)
+                and not self.identity and not self.pinned_fingerprint and not self.evidence.identity())
 
     @property
     def fingerprint(self) -> str:
-        material = "\x1f".join((self.rule_id, self.location.identity(), self.identity))
+        if self.pinned_fingerprint:
+            return self.pinned_fingerprint
+        identity = self.identity or self.evidence.identity()
+        material = "\x1f".join((self.rule_id, self.location.identity(), identity))
         return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     @classmethod
@@ -214,23 +337,10 @@ class Finding:
         return cls(message=message, location=location, **defaults)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "rule_id": self.rule_id,
-            "stage": self.stage,
-            "title": self.title,
-            "severity": self.severity.value,
-            "confidence": self.confidence.value,
-            "message": self.message,
-            "location": self.location.to_json(),
-            "evidence": self.evidence,
-            "cwe": list(self.cwe),
-            "owasp": list(self.owasp),
-            "hipaa": list(self.hipaa),
-            "gdpr": list(self.gdpr),
-            "remediation": self.remediation,
-            "fingerprint": self.fingerprint,
-            "properties": dict(self.properties),
-        }
+        """The finding's JSON form (:func:`pulsecheck.serialize.finding_to_dict`)."""
+        from pulsecheck.serialize import finding_to_dict
+
+        return finding_to_dict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,13 +401,24 @@ class Targets:
     hosts: tuple[str, ...] = ()
 
 
+SafeguardState = Literal["gap", "no-finding", "partially-assessed", "not-assessed"]
+"""``no-finding`` only when a stage that completed fully checked the safeguard and found nothing;
+``partially-assessed`` when a stage that would check it was partial or errored."""
+
+
 @dataclass(frozen=True, slots=True)
 class SafeguardStatus:
     section: str
     standard: str
     implementation_spec: str
-    status: Literal["gap", "no-finding", "not-assessed"]
+    status: SafeguardState
     fingerprints: tuple[str, ...] = ()
+    finding_count: int = 0
+    """Findings bearing on the safeguard (several findings can share one fingerprint, e.g. one
+    file's PHI in several commits): the number every format shows, so the counts agree."""
+    assessed_by: tuple[str, ...] = ()
+    """The stages whose rules check this safeguard in this audit, with their status when not
+    completed (``deps (partial)``): why a safeguard is assessed, partially or not at all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +456,14 @@ class Report:
     """Metadata of every rule that has a finding, so reporters need nothing but the Report."""
     config_effects: tuple[ConfigEffect, ...] = ()
     """Settings that narrowed this audit (see :class:`ConfigEffect`)."""
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """Names this run in the history store and in every format written from it."""
+    target_revision: str | None = None
+    """The commit audited (``git rev-parse HEAD``), filled by the engine."""
+    settings_digest: str = ""
+    """A digest of the effective settings: two runs with one digest audited the same way."""
+    databases: Mapping[str, Any] = field(default_factory=dict)
+    """Data the audit relied on (e.g. the OSV database: path, ecosystems, age)."""
 
     def count_by_severity(self) -> dict[Severity, int]:
         counts = dict.fromkeys(Severity, 0)

@@ -7,9 +7,12 @@ and one history source (one pass over git, segments on scratch) per audit. Stage
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pulsecheck.sources.tree import FileIndex
 
 
 @dataclass
@@ -19,10 +22,27 @@ class Workspace:
     root: Path
     exclude: tuple[str, ...] = ()
     scratch: Path | None = None
-    tree: Any = None
+    tree: FileIndex | None = None
+    """The one file index; it lists the tree on first use (:class:`~.tree.FileIndex`)."""
     history: Any = None
+    _reported: set[str] = field(default_factory=set, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def for_directory(cls, root: Path, exclude: tuple[str, ...] = ()) -> Workspace:
+        """A workspace outside the engine (``pulsecheck profile PATH``, a library call)."""
+        return cls(root=Path(root), exclude=exclude, tree=FileIndex(Path(root), exclude))
+
+    def first_to_report(self, what: str) -> bool:
+        """True once per audit for ``what``: index-wide notes are rendered by one stage only."""
+        with self._lock:
+            if what in self._reported:
+                return False
+            self._reported.add(what)
+            return True
 
 
 def open_workspace(root: Path, exclude: tuple[str, ...], scratch: Path, runtime: Any) -> Workspace:
     """The workspace of one audit; its sources are built on first use."""
-    return Workspace(root=root, exclude=exclude, scratch=scratch)
+    procs = getattr(runtime, "sources", None)
+    return Workspace(root=root, exclude=exclude, scratch=scratch, tree=FileIndex(root, exclude, procs=procs))

@@ -1,10 +1,16 @@
 """Build the immutable :class:`~pulsecheck.settings.Settings` from every config source.
 
-Precedence, highest first: command-line flags > ``PULSECHECK_*`` environment > the config file
-(``--config FILE``, else ``pulsecheck.toml`` in the repository, else ``[tool.pulsecheck]`` in its
-``pyproject.toml``) > defaults. Every value is checked here, once, so that a typo in a config
-file stops the audit with one line naming the file, the key and the problem instead of
-silently scanning with defaults.
+Precedence, highest first: command-line flags > ``PULSECHECK_*`` environment > the scanned
+repository's config > the user's own config > defaults (see :mod:`pulsecheck.config_files` for
+which file is which). Every value is checked here, once, before anything is scanned: a typo or a
+wrong type in any source stops the audit with one line naming the file, the key and the problem.
+Each ``[stages.<name>]`` table is validated by that stage's ``Options`` model.
+
+Trust: the scanned repository's config cannot set ``user_only`` options (network, databases,
+writes, resources) nor raise ``stage_timeout``; such keys are ignored with a warning that the
+report carries, so a vendor repository that asks for them is still audited. What narrows the
+audit (disabled rules, excludes, allowlists, severity overrides, disabled stages, a baseline) is
+applied from any source and listed in ``Settings.effects`` with where it came from.
 
 Because TOML cannot hold both ``stages = [...]`` and ``[stages.sast]`` tables, the enabled
 stages may also be given as ``[stages] enabled = [...]``, and one stage can be switched off
@@ -13,30 +19,45 @@ with ``enabled = false`` in its own table.
 
 from __future__ import annotations
 
+import math
 import os
-import re
-import tomllib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pulsecheck.model import Severity
-from pulsecheck.settings import ALL_STAGES, Settings
+from pydantic import ValidationError
 
-ENV_PREFIX = "PULSECHECK_"
+from pulsecheck.config_effects import Set, effects_of
+from pulsecheck.config_files import ENV_PREFIX, ConfigError, ConfigFile, config_files
+from pulsecheck.model import Severity
+from pulsecheck.options import BASE_DIR, CONFINE_TO, USER_ONLY, StageOptions, field_trust, one_line_error
+from pulsecheck.settings import ALL_STAGES, Settings
+from pulsecheck.stage_options import OptionsCatalog, options_catalog
+
+__all__ = ["ENV_PREFIX", "ConfigError", "load_settings"]
+
 _TOP_KEYS = ("stages", "fail_on", "exclude", "stage_timeout", "baseline", "rules")
 _RULES_KEYS = ("disable", "severity")
 _FLAG_KEYS = ("stages", "fail_on", "baseline", "exclude", "stage_timeout")
 _SEVERITIES = ", ".join(s.value for s in Severity)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+_DEFAULT_TIMEOUT = float(Settings.model_fields["stage_timeout_s"].default)
 
-Err = Callable[[str], "ConfigError"]
+Err = Callable[[str], ConfigError]
 """Builds the error for one key from a description of the problem."""
-KeyErr = Callable[[str, str], "ConfigError"]
+KeyErr = Callable[[str, str], ConfigError]
 """Builds the error for a named key of the config file."""
 
 
-class ConfigError(Exception):
-    """A config source is invalid; the message is one line naming the source, key and problem."""
+@dataclass
+class _Layer:
+    """What one source sets: Settings fields and stage option fields, each with its origin."""
+
+    values: dict[str, Set] = field(default_factory=dict)
+    options: dict[str, dict[str, Set]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    repository: bool = False
 
 
 def load_settings(
@@ -44,103 +65,99 @@ def load_settings(
     config_file: Path | None,
     repo: Path | None,
     env: Mapping[str, str] | None = None,
+    *,
+    stage_flags: Mapping[str, Mapping[str, object]] | None = None,
+    defaults: Mapping[str, object] | None = None,
+    no_repo_config: bool = False,
 ) -> Settings:
-    """Merge flags, environment, config file and defaults into validated Settings."""
-    values: dict[str, Any] = {}
-    source = _find_config(config_file, repo)
-    if source is not None:
-        path, table, label = source
-        values.update(_from_file(table, path, label, repo))
-    values.update(_from_env(os.environ if env is None else env))
-    values.update(_from_flags(flags))
-    if values.get("baseline"):
+    """Merge flags, environment, config files and defaults into validated Settings.
+
+    ``stage_flags`` are stage options given on the command line (``secrets scan --since``);
+    ``defaults`` are a command's own defaults (``secrets scan`` fails on ``low``), used only
+    when no source sets the value."""
+    env = os.environ if env is None else env
+    catalog = options_catalog()
+    no_repo = no_repo_config or _env_flag(env, "NO_REPO_CONFIG")
+    layers = [_from_flags(defaults or {}, {}, catalog, source="default")]
+    layers += [_from_file(cfg, repo, catalog) for cfg in config_files(config_file, repo, env, no_repo)]
+    layers += [_from_env(env, catalog), _from_flags(flags, stage_flags or {}, catalog)]
+    values: dict[str, Set] = {}
+    options: dict[str, dict[str, Set]] = {}
+    warnings: list[str] = []
+    for layer in layers:
+        timeout = layer.values.get("stage_timeout_s")
+        current = values["stage_timeout_s"].value if "stage_timeout_s" in values else _DEFAULT_TIMEOUT
+        if layer.repository and timeout is not None and timeout.value > current:
+            warnings.append(f"{timeout.source}: stage_timeout ignored: a repository's config may lower "
+                            f"the stage time limit ({current:g}s), not raise it")
+            del layer.values["stage_timeout_s"]
+        values.update(layer.values)
+        for stage, fields in layer.options.items():
+            options.setdefault(stage, {}).update(fields)
+        warnings += layer.warnings
+    typed = {name: catalog.models[name].model_validate({k: s.value for k, s in fields.items()})
+             for name, fields in options.items()}
+    if "baseline" in values:
         from pulsecheck.suppress import load_baseline
 
-        load_baseline(Path(values["baseline"]))  # a bad baseline stops the audit before scanning
-    return Settings(**values)
+        load_baseline(Path(values["baseline"].value))  # a bad baseline stops the audit before scanning
+    effects = effects_of(values, options, typed, catalog)
+    return Settings(**{k: s.value for k, s in values.items()}, stage_options=typed, warnings=tuple(warnings),
+                    effects=effects, option_errors=dict(catalog.errors))
 
 
-def _find_config(config_file: Path | None, repo: Path | None) -> tuple[Path, dict[str, Any], str] | None:
-    """The config file in use, its pulsecheck table and how to name that table in errors."""
-    if config_file is not None:
-        if not config_file.is_file():
-            raise ConfigError(f"{config_file}: config file not found")
-        data = _read_toml(config_file)
-        if config_file.name == "pyproject.toml":
-            return config_file, _tool_table(data, config_file), "tool.pulsecheck."
-        return config_file, data, ""
-    if repo is None:
-        return None
-    own = repo / "pulsecheck.toml"
-    if own.is_file():
-        return own, _read_toml(own), ""
-    pyproject = repo / "pyproject.toml"
-    if pyproject.is_file():
-        data = _read_toml(pyproject)
-        if isinstance(data.get("tool"), dict) and "pulsecheck" in data["tool"]:
-            return pyproject, _tool_table(data, pyproject), "tool.pulsecheck."
-    return None
+def _env_flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(f"{ENV_PREFIX}{name}", "").strip().lower()
+    if raw in _TRUE or raw in _FALSE:
+        return raw in _TRUE
+    raise ConfigError(f"environment {ENV_PREFIX}{name}: '{raw}' is not a boolean (use 1 or 0)")
 
 
-def _tool_table(data: dict[str, Any], path: Path) -> dict[str, Any]:
-    table = data.get("tool", {}).get("pulsecheck", {}) if isinstance(data.get("tool"), dict) else {}
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: tool.pulsecheck: must be a table")
-    return table
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file ({type(exc).__name__})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+)", str(exc))
-        line = f"line {where.group(1)}: " if where else ""
-        problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
-        raise ConfigError(f"{path}: {line}invalid TOML: {problem}") from None
-
-
-def _from_file(table: Mapping[str, Any], path: Path, prefix: str, repo: Path | None) -> dict[str, Any]:
-    """Validate the pulsecheck table of one config file and turn it into Settings fields."""
+def _from_file(cfg: ConfigFile, repo: Path | None, catalog: OptionsCatalog) -> _Layer:
+    """Validate the pulsecheck table of one config file and turn it into a layer."""
+    path, table, prefix = cfg.path, cfg.table, cfg.prefix
 
     def err(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{path}: {prefix}{key}: {problem}")
 
+    def put(name: str, setting: str, value: Any) -> None:
+        layer.values[name] = Set(value, f"{prefix}{setting}", cfg.label)
+
+    layer = _Layer(repository=cfg.trust == "repository")
     root = (repo if repo is not None else path.parent).resolve()
-    out: dict[str, Any] = {}
     for key in table:
         if key not in _TOP_KEYS:
             raise err(key, f"unknown key (expected one of: {', '.join(_TOP_KEYS)})")
     if "fail_on" in table:
-        out["fail_on"] = _severity(table["fail_on"], lambda p: err("fail_on", p))
+        put("fail_on", "fail_on", _severity(table["fail_on"], lambda p: err("fail_on", p)))
     if "exclude" in table:
-        out["exclude"] = tuple(_str_list(table["exclude"], lambda p: err("exclude", p)))
+        put("exclude", "exclude", tuple(_str_list(table["exclude"], lambda p: err("exclude", p))))
     if "stage_timeout" in table:
-        out["stage_timeout_s"] = _timeout(table["stage_timeout"], lambda p: err("stage_timeout", p))
+        put("stage_timeout_s", "stage_timeout", _timeout(table["stage_timeout"], lambda p: err("stage_timeout", p)))
     if "baseline" in table:
         if not isinstance(table["baseline"], str) or not table["baseline"]:
             raise err("baseline", "must be a file name (string)")
-        out["baseline"] = _inside(table["baseline"], path.parent, root, lambda p: err("baseline", p))
+        confine = root if layer.repository else None
+        put("baseline", "baseline", _inside(table["baseline"], path.parent, confine, lambda p: err("baseline", p)))
     if "stages" in table:
-        out.update(_stages(table["stages"], err, path.parent, root))
+        _stages(table["stages"], err, layer, cfg, root, catalog)
     if "rules" in table:
-        out.update(_rules(table["rules"], err))
-    return out
+        for name, (setting, value) in _rules(table["rules"], err).items():
+            put(name, setting, value)
+    return layer
 
 
-def _stages(value: Any, err: KeyErr, base: Path, root: Path) -> dict[str, Any]:
+def _stages(value: Any, err: KeyErr, layer: _Layer, cfg: ConfigFile, root: Path, catalog: OptionsCatalog) -> None:
+    setting = f"{cfg.prefix}stages"
     if isinstance(value, list):
-        return {"stages": _stage_names(value, lambda p: err("stages", p))}
+        layer.values["stages"] = Set(_stage_names(value, lambda p: err("stages", p)), setting, cfg.label)
+        return
     if not isinstance(value, dict):
         raise err("stages", "must be a list of stage names or a table of [stages.<name>] tables")
-    out: dict[str, Any] = {}
     enabled = list(ALL_STAGES)
     if "enabled" in value:
         enabled = list(_stage_names(value["enabled"], lambda p: err("stages.enabled", p)))
-    options: dict[str, dict[str, Any]] = {}
+        setting = f"{cfg.prefix}stages.enabled"
     for name, opts in value.items():
         if name == "enabled":
             continue
@@ -154,90 +171,127 @@ def _stages(value: Any, err: KeyErr, base: Path, root: Path) -> dict[str, Any]:
             raise err(f"stages.{name}.enabled", "must be true or false")
         if not switch and name in enabled:
             enabled.remove(name)
-        options[name] = _path_options(opts, f"stages.{name}", err, base, root)
+            if "enabled" not in value:
+                setting = f"{cfg.prefix}stages.{name}.enabled"
+        fields = _stage_table(name, opts, err, layer, cfg, root, catalog)
+        if fields:
+            layer.options[name] = fields
     if "enabled" in value or len(enabled) != len(ALL_STAGES):
-        out["stages"] = tuple(enabled)
-    out["stage_options"] = options
-    return out
+        layer.values["stages"] = Set(tuple(enabled), setting, cfg.label)
 
 
-def _path_options(opts: dict[str, Any], key: str, err: KeyErr, base: Path, root: Path) -> dict[str, Any]:
-    """Resolve every ``*_path``/``*_file`` option, refusing one that leaves the repository."""
-    out: dict[str, Any] = {}
-    for name, val in opts.items():
-        full = f"{key}.{name}"
-        if isinstance(val, dict):
-            out[name] = _path_options(val, full, err, base, root)
-        elif isinstance(val, list) and val and all(isinstance(v, dict) for v in val):
-            out[name] = [_path_options(v, f"{full}[{i}]", err, base, root) for i, v in enumerate(val)]
-        elif name.endswith(("_path", "_file", "_paths", "_files")):
-            items = val if isinstance(val, list) else [val]
-            if not all(isinstance(v, str) and v for v in items):
-                raise err(full, "must be a path (string) or a list of paths")
-            resolved = [_inside(v, base, root, _bind(err, full)) for v in items]
-            out[name] = resolved if isinstance(val, list) else resolved[0]
-        else:
-            out[name] = val
-    return out
+def _stage_table(name: str, opts: dict[str, Any], err: KeyErr, layer: _Layer, cfg: ConfigFile, root: Path,
+                 catalog: OptionsCatalog) -> dict[str, Set]:
+    """One ``[stages.<name>]`` table validated by the stage's model; user-only keys of a
+    repository's config dropped with a warning."""
+    model = catalog.models.get(name)
+    if model is None:
+        if name in catalog.errors or not opts:
+            return {}  # a broken stage is reported errored by the engine; an empty table is fine
+        raise err(f"stages.{name}", f"the {name} stage takes no options yet (only 'enabled'); "
+                                    f"remove {', '.join(sorted(opts))}")
+    def make(line: str) -> ConfigError:
+        return ConfigError(f"{cfg.path}: {cfg.prefix}{line}")
+
+    if layer.repository:
+        # Checked like any value (a typo is still an error), then dropped: never taken from here.
+        ignored = {k: opts.pop(k) for k in [k for k in opts if field_trust(model, k) == USER_ONLY]}
+        _validate(model, ignored, {BASE_DIR: cfg.path.parent}, f"stages.{name}", make)
+        layer.warnings += [f"{cfg.label}: stages.{name}.{key} ignored: only your own config, the "
+                           "environment or a flag may set it (network, databases, files or resources)"
+                           for key in ignored]
+    context = {BASE_DIR: cfg.path.parent, CONFINE_TO: root if layer.repository else None}
+    instance = _validate(model, opts, context, f"stages.{name}", make)
+    return _fields(instance, f"{cfg.prefix}stages.{name}", cfg.label)
 
 
-def _inside(value: str, base: Path, root: Path, err: Err) -> str:
-    """``value`` resolved against ``base``; a ConfigError when it lies outside ``root``."""
+def _validate(model: type[StageOptions], table: Mapping[str, Any], context: dict[str, Any] | None,
+              prefix: str, make: Callable[[str], ConfigError]) -> StageOptions:
+    """``table`` validated by ``model``; a ConfigError built by ``make`` from ``key.path: problem``."""
+    try:
+        return model.model_validate(table, context=context)
+    except ValidationError as exc:
+        raise make(one_line_error(exc, prefix, model)) from None
+
+
+def _fields(instance: StageOptions, setting: str, source: str) -> dict[str, Set]:
+    """The fields a source set explicitly, with their origin."""
+    return {k: Set(getattr(instance, k), f"{setting}.{k}" if setting else k, source)
+            for k in sorted(instance.model_fields_set)}
+
+
+def _inside(value: str, base: Path, root: Path | None, err: Err) -> str:
+    """``value`` resolved against ``base``; a ConfigError when ``root`` is set and it lies outside."""
     if "\x00" in value:
         raise err("path contains a NUL byte")
     resolved = (base / Path(value).expanduser()).resolve()
-    if not resolved.is_relative_to(root):
+    if root is not None and not resolved.is_relative_to(root):
         raise err(f"'{value}' resolves outside the repository ({root}); refused")
     return str(resolved)
 
 
-def _rules(value: Any, err: KeyErr) -> dict[str, Any]:
+def _rules(value: Any, err: KeyErr) -> dict[str, tuple[str, Any]]:
     if not isinstance(value, dict):
         raise err("rules", "must be a table with 'disable' and/or [rules.severity]")
     for key in value:
         if key not in _RULES_KEYS:
             raise err(f"rules.{key}", f"unknown key (expected one of: {', '.join(_RULES_KEYS)})")
-    out: dict[str, Any] = {}
+    out: dict[str, tuple[str, Any]] = {}
     if "disable" in value:
-        out["disabled_rules"] = tuple(_str_list(value["disable"], lambda p: err("rules.disable", p)))
+        out["disabled_rules"] = ("rules.disable", tuple(_str_list(value["disable"], lambda p: err("rules.disable", p))))
     if "severity" in value:
         table = value["severity"]
         if not isinstance(table, dict):
             raise err("rules.severity", 'must be a table of "rule.id" = "severity"')
-        out["severity_overrides"] = {
-            rid: _severity(sev, _bind(err, f'rules.severity."{rid}"')) for rid, sev in table.items()
-        }
+        out["severity_overrides"] = ("rules.severity", {
+            rid: _severity(sev, _bind(err, f'rules.severity."{rid}"')) for rid, sev in table.items()})
     return out
 
 
-def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+def _from_env(env: Mapping[str, str], catalog: OptionsCatalog) -> _Layer:
     def err(name: str) -> Err:
         return lambda p: ConfigError(f"environment {ENV_PREFIX}{name}: {p}")
 
-    out: dict[str, Any] = {}
+    layer = _Layer()
+
+    def put(name: str, var: str, value: Any) -> None:
+        layer.values[name] = Set(value, f"{ENV_PREFIX}{var}", f"environment {ENV_PREFIX}{var}")
+
     if env.get(f"{ENV_PREFIX}STAGES", "").strip():
-        out["stages"] = _stage_names(_split(env[f"{ENV_PREFIX}STAGES"]), err("STAGES"))
+        put("stages", "STAGES", _stage_names(_split(env[f"{ENV_PREFIX}STAGES"]), err("STAGES")))
     if env.get(f"{ENV_PREFIX}FAIL_ON", "").strip():
-        out["fail_on"] = _severity(env[f"{ENV_PREFIX}FAIL_ON"].strip(), err("FAIL_ON"))
+        put("fail_on", "FAIL_ON", _severity(env[f"{ENV_PREFIX}FAIL_ON"].strip(), err("FAIL_ON")))
     if f"{ENV_PREFIX}EXCLUDE" in env:
-        out["exclude"] = tuple(_split(env[f"{ENV_PREFIX}EXCLUDE"]))
+        put("exclude", "EXCLUDE", tuple(_split(env[f"{ENV_PREFIX}EXCLUDE"])))
     if env.get(f"{ENV_PREFIX}BASELINE", "").strip():
-        out["baseline"] = env[f"{ENV_PREFIX}BASELINE"].strip()
+        put("baseline", "BASELINE", env[f"{ENV_PREFIX}BASELINE"].strip())
     if env.get(f"{ENV_PREFIX}STAGE_TIMEOUT", "").strip():
         raw = env[f"{ENV_PREFIX}STAGE_TIMEOUT"].strip()
         try:
             number = float(raw)
         except ValueError:
             raise err("STAGE_TIMEOUT")(f"'{raw}' is not a number of seconds") from None
-        out["stage_timeout_s"] = _timeout(number, err("STAGE_TIMEOUT"))
-    return out
+        put("stage_timeout_s", "STAGE_TIMEOUT", _timeout(number, err("STAGE_TIMEOUT")))
+    db = env.get(f"{ENV_PREFIX}DB", "").strip()
+    if db and "deps" in catalog.models:
+        instance = _validate(catalog.models["deps"], {"db": db}, None, "",
+                             lambda line: err("DB")(line.partition(": ")[2]))
+        layer.options["deps"] = {k: Set(s.value, f"{ENV_PREFIX}DB", s.source)
+                                 for k, s in _fields(instance, "", f"environment {ENV_PREFIX}DB").items()}
+    return layer
 
 
-def _from_flags(flags: Mapping[str, object]) -> dict[str, Any]:
+def _from_flags(flags: Mapping[str, object], stage_flags: Mapping[str, Mapping[str, object]],
+                catalog: OptionsCatalog, source: str = "flag") -> _Layer:
     def err(name: str) -> Err:
         return lambda p: ConfigError(f"--{name.replace('_', '-')}: {p}")
 
-    out: dict[str, Any] = {}
+    layer = _Layer()
+
+    def put(name: str, flag: str, value: Any) -> None:
+        label = source if source == "default" else f"flag --{flag.replace('_', '-')}"
+        layer.values[name] = Set(value, f"--{flag.replace('_', '-')}", label)
+
     for key, value in flags.items():
         if value is None:
             continue
@@ -245,16 +299,23 @@ def _from_flags(flags: Mapping[str, object]) -> dict[str, Any]:
             raise ConfigError(f"flag '{key}': not a setting (expected one of: {', '.join(_FLAG_KEYS)})")
         if key == "stages":
             names = _split(value) if isinstance(value, str) else value
-            out["stages"] = _stage_names(names, err("stage"))
+            put("stages", "stage", _stage_names(names, err("stage")))
         elif key == "fail_on":
-            out["fail_on"] = _severity(value, err(key))
+            put("fail_on", key, _severity(value, err(key)))
         elif key == "baseline":
-            out["baseline"] = str(value)
+            put("baseline", key, str(value))
         elif key == "exclude":
-            out["exclude"] = tuple(_str_list(list(value) if isinstance(value, tuple) else value, err(key)))
+            put("exclude", key, tuple(_str_list(list(value) if isinstance(value, tuple) else value, err(key))))
         else:
-            out["stage_timeout_s"] = _timeout(value, err(key))
-    return out
+            put("stage_timeout_s", key, _timeout(value, err(key)))
+    for stage, table in stage_flags.items():
+        model = catalog.models.get(stage)
+        if model is None:
+            raise ConfigError(f"stage '{stage}': {catalog.errors.get(stage, 'takes no options')}")
+        instance = _validate(model, dict(table), None, f"stages.{stage}",
+                             lambda line: ConfigError(f"command line: {line}"))
+        layer.options[stage] = _fields(instance, f"stages.{stage}", "command line")
+    return layer
 
 
 def _bind(err: KeyErr, key: str) -> Err:
@@ -290,4 +351,6 @@ def _stage_names(value: Any, err: Err) -> tuple[str, ...]:
 def _timeout(value: Any, err: Err) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise err(f"{value!r} must be a positive number of seconds")
+    if not math.isfinite(value):
+        raise err(f"{value!r} must be a finite number of seconds")
     return float(value)

@@ -9,6 +9,9 @@ import pytest
 from pulsecheck.config import ConfigError, load_settings
 from pulsecheck.model import Severity
 from pulsecheck.settings import ALL_STAGES
+from pulsecheck.stages.deps.options import DepsOptions
+from pulsecheck.stages.phi.options import PhiOptions
+from pulsecheck.stages.secrets.options import SecretsOptions
 
 
 def _repo(tmp_path: Path, toml: str, name: str = "pulsecheck.toml") -> Path:
@@ -66,20 +69,22 @@ def test_pyproject_tool_table_and_explicit_config_file(tmp_path: Path) -> None:
     assert load_settings({}, other, repo, env={}).fail_on is Severity.CRITICAL
 
 
-def test_stage_tables_give_options_and_can_switch_a_stage_off(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, '[stages.dast]\nenabled = false\n[stages.sast]\nmax_file_kb = 512\n'
-                           'rules_file = "rules/custom.yml"\n')
+def test_stage_tables_give_typed_options_and_can_switch_a_stage_off(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, '[stages.dast]\nenabled = false\n[stages.phi]\nmax_bytes = 512\n'
+                           '[stages.secrets]\ngitleaks_config = "rules/gitleaks.toml"\n')
     s = load_settings({}, None, repo, env={})
     assert "dast" not in s.stages and "sast" in s.stages
-    opts = s.options_for("sast")
-    assert opts["max_file_kb"] == 512
-    assert opts["rules_file"] == str((repo / "rules" / "custom.yml").resolve())
-    assert "enabled" not in s.options_for("dast")
+    phi = s.options_for("phi")
+    assert isinstance(phi, PhiOptions) and phi.max_bytes == 512 and phi.history is True
+    secrets = s.options_for("secrets")
+    assert isinstance(secrets, SecretsOptions)
+    assert secrets.gitleaks_config == str((repo / "rules" / "gitleaks.toml").resolve())
 
     enabled = _repo(tmp_path, '[stages]\nenabled = ["secrets"]\n[stages.secrets]\nhistory = false\n')
     s2 = load_settings({}, None, enabled, env={})
     assert s2.stages == ("secrets",)
-    assert s2.options_for("secrets") == {"history": False}
+    assert s2.options_for("secrets") == SecretsOptions(history=False)
+    assert s2.options_for("deps") == DepsOptions()  # no table: the model's defaults
 
 
 @pytest.mark.parametrize(
@@ -94,6 +99,25 @@ def test_stage_tables_give_options_and_can_switch_a_stage_off(tmp_path: Path) ->
         ("stage_timeout = true\n", "stage_timeout", "positive number"),
         ("[stages.fuzz]\nx = 1\n", "stages.fuzz", "unknown stage"),
         ("[stages.sast]\nenabled = 1\n", "stages.sast.enabled", "true or false"),
+        ("stage_timeout = inf\n", "stage_timeout", "finite"),
+        ("stage_timeout = nan\n", "stage_timeout", "positive number"),
+        ('[stages.phi]\nworkers = "many"\n', "stages.phi.workers", "must be a valid integer"),
+        ("[stages.phi]\nworkers = 0\n", "stages.phi.workers", "greater than or equal to 1"),
+        ("[stages.phi]\nworkers = 500\n", "stages.phi.workers", "less than or equal to 64"),
+        ('[stages.profile]\nmax_bytes = "big"\n', "stages.profile.max_bytes", "must be a valid integer"),
+        ('[stages.deps]\ndbb = "x"\n', "stages.deps.dbb", "unknown option (expected one of: db,"),
+        ("[stages.secrets]\nhistroy = false\n", "stages.secrets.histroy", "unknown option"),
+        ('[stages.secrets]\nhistory = "yes"\n', "stages.secrets.history", "must be a valid boolean"),
+        ("[stages.secrets]\njobs = 48.5\n", "stages.secrets.jobs", "must be a valid integer"),
+        ('[stages.phi]\nexclude = "docs/**"\n', "stages.phi.exclude", "not a string"),
+        ('[stages.profile]\nexclude = ["ok", ""]\n', "stages.profile.exclude", "non-empty strings"),
+        ('[stages.secrets.allowlist]\nregexes = ["(a)\\\\1"]\n', "stages.secrets.allowlist.regexes",
+         "not a linear-time (RE2) regex"),
+        ('[stages.secrets.allowlist]\nregexes = ["(?=x)y"]\n', "stages.secrets.allowlist.regexes", "RE2"),
+        ("[stages.secrets.allowlist]\npath = []\n", "stages.secrets.allowlist.path", "unknown option"),
+        ('[stages.deps]\npypi_url = 3\n', "stages.deps.pypi_url", "must be a valid string"),
+        ("[stages.sast]\nmax_file_kb = 512\n", "stages.sast", "takes no options yet"),
+        ("[stages.phi]\nhistory = 1\nmax_bytes = 0\n", "stages.phi.history", "(+1 more)"),
         ('[rules]\nenable = ["x"]\n', "rules.enable", "unknown key"),
         ('[rules.severity]\n"sast.x" = "huge"\n', 'rules.severity."sast.x"', "not a severity"),
         ("[rules]\ndisable = [1]\n", "rules.disable", "must be a list"),
@@ -105,7 +129,7 @@ def test_invalid_file_names_file_key_and_problem(tmp_path: Path, toml: str, key:
         load_settings({}, None, repo, env={})
     message = str(info.value)
     assert str(repo / "pulsecheck.toml") in message
-    assert f": {key}: " in message
+    assert f": {key}" in message
     assert problem in message
     assert "\n" not in message
 
@@ -152,17 +176,33 @@ def test_invalid_flag_names_the_flag(tmp_path: Path) -> None:
     [
         'baseline = "../outside.json"\n',
         'baseline = "/etc/passwd"\n',
-        '[stages.sast]\nrules_file = "../../etc/shadow"\n',
-        '[stages.secrets]\nallowlist_paths = ["ok.txt", "../escape.txt"]\n',
-        '[stages.iac]\n[stages.iac.custom]\npolicy_path = "/tmp"\n',
-        '[[stages.sast.packs]]\nname = "a"\n[[stages.sast.packs]]\nrules_file = "../x.yml"\n',
+        '[stages.secrets]\ngitleaks_config = "../../etc/shadow"\n',
+        '[stages.secrets]\ngitleaks_config = "/etc/gitleaks.toml"\n',
     ],
 )
 def test_config_path_outside_repo_is_refused(tmp_path: Path, toml: str) -> None:
     repo = _repo(tmp_path, toml)
     (tmp_path / "outside.json").write_text('{"schema_version": 1, "entries": []}', encoding="utf-8")
-    with pytest.raises(ConfigError, match="resolves outside the repository; refused|outside the repository"):
+    with pytest.raises(ConfigError, match="resolves outside the repository") as info:
         load_settings({}, None, repo, env={})
+    assert "\n" not in str(info.value)
+
+
+def test_paths_in_the_users_own_config_may_point_anywhere(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'fail_on = "low"\n')
+    user = tmp_path / "home" / "ci.toml"
+    user.parent.mkdir()
+    user.write_text('[stages.secrets]\ngitleaks_config = "../rules/gitleaks.toml"\n'
+                    '[stages.deps]\ndb = "/var/cache/osv.sqlite"\n', encoding="utf-8")
+    s = load_settings({}, user, repo, env={})
+    assert s.options_for("secrets").gitleaks_config == str(tmp_path / "rules" / "gitleaks.toml")
+    assert s.options_for("deps").db == "/var/cache/osv.sqlite"
+    assert s.warnings == ()
+    # The same file in the user config directory, below the repository's config.
+    env = {"PULSECHECK_USER_CONFIG": str(user)}
+    s2 = load_settings({}, None, repo, env=env)
+    assert s2.options_for("deps").db == "/var/cache/osv.sqlite"
+    assert s2.fail_on is Severity.LOW
 
 
 def test_symlink_escaping_the_repo_is_refused(tmp_path: Path) -> None:

@@ -7,7 +7,9 @@
 
 It runs through the engine, so config files, baselines, inline ignores and every output
 format work as in ``pulsecheck audit``. Exit code: 0 clean, 1 a secret at or above
-``--fail-on`` (default: low, i.e. any), 2 usage error or an incomplete scan.
+``--fail-on`` (default: ``fail_on`` from the environment or config, else low, i.e. any), 2 usage
+error or an incomplete scan. The command-line options are stage options with the highest
+precedence; options not given leave the config's values alone.
 """
 
 from __future__ import annotations
@@ -40,10 +42,13 @@ def scan(
     fmt: Annotated[list[str] | None, typer.Option("--format", "-f", help="Output format; repeatable.",
                                                   envvar="PULSECHECK_FORMAT")] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="File, directory or - for stdout.")] = None,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest severity that fails.")] = "low",
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Lowest severity that fails (default: config, else low).")] = None,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="Report only findings not in it.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="pulsecheck.toml to use.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    no_repo_config: Annotated[bool, typer.Option(
+        "--no-repo-config", help="Ignore the scanned repository's own config.")] = False,
 ) -> None:
     """Scan for secrets; with no option, the working tree and every commit of every ref."""
     from pulsecheck import engine
@@ -66,8 +71,7 @@ def scan(
         formats = [OutputFormat(f) for f in (fmt or ["terminal"])]
     except ValueError:
         raise _fail(f"--format: choose from {', '.join(f.value for f in OutputFormat)}") from None
-    settings = build_settings(root, config, fail_on=fail_on, baseline=str(baseline) if baseline else None)
-    options = dict(settings.options_for("secrets"))
+    options: dict[str, object] = {}
     if since:
         options["since"] = since
     if staged:
@@ -78,8 +82,12 @@ def scan(
         options["respect_gitignore"] = False
     if gitleaks_config is not None:
         options["gitleaks_config"] = str(gitleaks_config.resolve())
-    settings = settings.model_copy(update={"stages": ("secrets",),
-                                           "stage_options": {**settings.stage_options, "secrets": options}})
+    settings = build_settings(root, config, no_repo_config=no_repo_config, stage_flags={"secrets": options},
+                              defaults={"fail_on": "low"}, stages=["secrets"], fail_on=fail_on,
+                              baseline=str(baseline) if baseline else None)
+    # The command is the secrets stage: the other stages being off is not a narrowing to report.
+    settings = settings.model_copy(update={"effects": tuple(
+        e for e in settings.effects if e.kind != "stage-disabled" or e.source != "flag --stage")})
     report = engine.run(Targets(path=str(root.resolve())), settings, make_observer(quiet), stages={"secrets": STAGE})
     written = write_outputs(report, formats, output)
     if OutputFormat.TERMINAL in formats or not quiet:

@@ -48,9 +48,10 @@ class ImportStats:
     problems: list[str] = field(default_factory=list)
 
 
-def default_path(options: Mapping[str, Any] | None = None) -> Path:
-    """``[stages.deps] db``, else ``PULSECHECK_DB``, else the user cache directory."""
-    configured = (options or {}).get("db") or os.environ.get("PULSECHECK_DB")
+def default_path(configured: str | None = None) -> Path:
+    """``configured`` (``[stages.deps] db`` or ``PULSECHECK_DB``, merged by the config loader),
+    else ``PULSECHECK_DB``, else the user cache directory."""
+    configured = configured or os.environ.get("PULSECHECK_DB")
     if configured:
         return Path(str(configured)).expanduser()
     from platformdirs import user_cache_dir

@@ -15,6 +15,7 @@ from pulsecheck.model import Confidence, FileLocation, Finding, Rule, Targets
 from pulsecheck.stages.deps import db as osvdb
 from pulsecheck.stages.deps import eol, outdated
 from pulsecheck.stages.deps.match import Matcher, Vulnerability
+from pulsecheck.stages.deps.options import DepsOptions
 from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers import scan
 from pulsecheck.stages.deps.rules import ALL_RULES, UNMAINTAINED, VULNERABLE
@@ -89,7 +90,8 @@ class DepsStage:
         def excluded(rel: str) -> bool:
             return any(fnmatch.fnmatch(rel, pat) for pat in excludes)
 
-        result = scan(root, include_vendored=bool(ctx.options.get("include_vendored")), excluded=excluded)
+        opts: DepsOptions = ctx.options
+        result = scan(root, include_vendored=opts.include_vendored, excluded=excluded)
         if not result.files:
             raise StageSkip("no lockfile or dependency manifest found")
         for problem in result.problems:
@@ -112,18 +114,18 @@ class DepsStage:
         for path, pkgs in odd.items():
             ctx.note(f"{path}: version format not recognised, checked by exact version only: {_names(pkgs)}")
         checkable += [p for pkgs in odd.values() for p in pkgs]
-        if ctx.options.get("eol", True):
+        if opts.eol:
             yield from eol.findings(packages, root)
-        if ctx.options.get("outdated"):
+        if opts.outdated:
             yield from self._outdated(ctx, [p for p in packages if p.version])
         if not checkable:
             return
         yield from self._match(ctx, checkable)
 
     def _outdated(self, ctx: StageContext, packages: list[Package]) -> Iterator[Finding]:
-        bases = {eco: str(ctx.options[opt]) for eco, opt in (("PyPI", "pypi_url"), ("npm", "npm_url"))
-                 if ctx.options.get(opt)}
-        cache = osvdb.default_path(ctx.options).parent / "latest-versions.json"
+        opts: DepsOptions = ctx.options
+        bases = {eco: url for eco, url in (("PyPI", opts.pypi_url), ("npm", opts.npm_url)) if url}
+        cache = osvdb.default_path(opts.db).parent / "latest-versions.json"
         latest, failed = outdated.LatestVersions(cache, bases).lookup(packages)
         if failed:
             ctx.note(f"outdated check: latest version unknown (registry unreachable, nothing cached) for "
@@ -131,7 +133,7 @@ class DepsStage:
         yield from outdated.findings(packages, latest)
 
     def _match(self, ctx: StageContext, packages: list[Package]) -> Iterator[Finding]:
-        db_path = osvdb.default_path(ctx.options)
+        db_path = osvdb.default_path(ctx.options.db)
         try:
             statuses = {s.ecosystem: s for s in osvdb.status(db_path)}
             conn = osvdb.connect(db_path)

@@ -15,11 +15,11 @@ from pulsecheck.sources.git_history import is_git_repo, iter_history
 from pulsecheck.sources.worktree import iter_files
 from pulsecheck.stages.interface import StageContext, StageSkip
 from pulsecheck.stages.phi import structured
+from pulsecheck.stages.phi.options import PhiOptions
 from pulsecheck.stages.phi.pool import scan_files
 from pulsecheck.stages.phi.rules import rules_by_kind
 from pulsecheck.stages.phi.scanfile import FileResult, scan_text_into
 
-MAX_BYTES = 2 * 1024 ** 3
 VENDORED = ("*node_modules/*", ".venv/*", "venv/*", "*/.venv/*", "*site-packages/*", "*.min.js", "*.map")
 _KIND_LABEL = {"dob_with_name": "date of birth with name", "icd10_with_name": "ICD-10 code with name"}
 
@@ -63,7 +63,8 @@ class PhiStage:
         root = ctx.repo
         if root is None or not root.is_dir():
             raise StageSkip("no repository path to scan")
-        exclude = (*VENDORED, *ctx.settings.exclude, *ctx.options.get("exclude", ()))
+        opts: PhiOptions = ctx.options
+        exclude = (*VENDORED, *ctx.settings.exclude, *opts.exclude)
         binaries: list[str] = []
 
         def on_skip(rel: str, reason: str) -> None:
@@ -73,8 +74,8 @@ class PhiStage:
                 ctx.note(f"{rel}: not scanned for PHI ({reason})")
 
         files = [(sf.abs_path, sf.path, sf.size) for sf in iter_files(
-            root, exclude=exclude, max_bytes=int(ctx.options.get("max_bytes", MAX_BYTES)), on_skip=on_skip)]
-        for outcome in scan_files(files, workers=int(ctx.options.get("workers", 0)), cancel=ctx.cancel):
+            root, exclude=exclude, max_bytes=opts.max_bytes, on_skip=on_skip)]
+        for outcome in scan_files(files, workers=opts.workers or 0, cancel=ctx.cancel):
             if outcome.result is None:
                 ctx.note(outcome.note or f"{outcome.rel}: not scanned for PHI")
                 continue
@@ -84,7 +85,7 @@ class PhiStage:
         if ctx.cancel.is_set():
             return
         yield from self._dicom(root, binaries, ctx)
-        if ctx.options.get("history", True) and is_git_repo(root):
+        if opts.history and is_git_repo(root):
             yield from self._history(root, ctx)
 
     def _dicom(self, root: Path, binaries: list[str], ctx: StageContext) -> Iterator[Finding]:

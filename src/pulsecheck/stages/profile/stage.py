@@ -17,11 +17,11 @@ from pulsecheck.stages.interface import StageContext, StageSkip
 from pulsecheck.stages.profile.appkind import DOC_FILE, classify_app
 from pulsecheck.stages.profile.colocation import RULE, colocation_findings
 from pulsecheck.stages.profile.datamap.build import DataMapBuilder
+from pulsecheck.stages.profile.options import MAX_BYTES, ProfileOptions
 from pulsecheck.stages.profile.stack import StackScanner
 
 VENDORED = ("*node_modules/*", ".venv/*", "venv/*", "*/.venv/*", "*site-packages/*", "vendor/*",
             "*/vendor/*", "*bower_components/*", ".tox/*", "*.min.js", "dist/*", "build/*")
-MAX_BYTES = 2_000_000
 # Skipped files worth a note: ones the data map or the stack would have read (a 1 GB dump named
 # schema.sql, a binary called openapi.json); a skipped image or archive is not news.
 _NOTED_SKIPS = (".py", ".prisma", ".sql", ".json", ".yaml", ".yml", ".graphql", ".gql", ".rb", ".java", ".kt",
@@ -68,8 +68,9 @@ class ProfileStage:
     def run(self, ctx: StageContext) -> Iterator[Finding]:
         if ctx.repo is None or not ctx.repo.is_dir():
             raise StageSkip("no repository path to profile")
-        exclude = tuple(ctx.settings.exclude) + tuple(ctx.options.get("exclude", ()))
+        opts: ProfileOptions = ctx.options
+        exclude = tuple(ctx.settings.exclude) + opts.exclude
         facts = build_profile(ctx.repo, exclude=exclude, note=ctx.note,
-                              max_bytes=int(ctx.options.get("max_bytes", MAX_BYTES)))
+                              max_bytes=opts.max_bytes)
         ctx.facts.update(facts)
         yield from colocation_findings(facts["data_map"], facts["stack"])

@@ -1,4 +1,4 @@
-"""The stage's options (``[stages.secrets]`` in pulsecheck.toml), validated once.
+"""``[stages.secrets]``: the stage's options, validated once when the configuration loads.
 
     history = true            # scan every commit of every ref, not only the working tree
     since = "origin/main"     # only commits in since..HEAD (CI on a pull request)
@@ -6,93 +6,79 @@
     worktree = true
     max_file_bytes = 5000000
     respect_gitignore = true
-    gitleaks_config = "gitleaks.toml"
-    jobs = 2                  # worker processes for the history (default: available cores)
+    gitleaks_config = "gitleaks.toml"   # from a repository's config: must stay inside it
+    jobs = 2                  # worker processes for the history (default: available cores); user only
     salt = "..."              # HMAC key for secret identities in reports and baselines
     [stages.secrets.allowlist]
     paths = ["docs/examples/**"]   regexes = ["^sk_test_"]   stopwords = ["dummy"]
+
+Allowlist regexes must compile with RE2 (linear time on any input): a backtracking pattern
+from a hostile repository cannot stall the scan. Everything that narrows the scan is applied
+and listed in the report with where it came from.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
-from pulsecheck.stages.secrets.findings import DEFAULT_SALT
+from pydantic import Field, ValidationError
+
+from pulsecheck.options import (
+    Bytes,
+    Re2Patterns,
+    RepoPath,
+    StageOptions,
+    Strings,
+    Workers,
+    narrows,
+    one_line_error,
+    user_only,
+)
 
 
 class OptionsError(ValueError):
-    """An option has the wrong type or value; the message names it."""
+    """An option has the wrong type or value; the message names it on one line."""
 
 
-@dataclass(frozen=True, slots=True)
-class SecretsOptions:
-    history: bool = True
-    since: str | None = None
-    staged: bool = False
-    worktree: bool = True
-    max_file_bytes: int = 5_000_000
+class AllowlistOptions(StageOptions):
+    paths: Strings = narrows((), "path globs never scanned for secrets", kind="allowlist")
+    regexes: Re2Patterns = narrows((), "secrets matching one of these are not reported", kind="allowlist")
+    stopwords: Strings = narrows((), "secrets containing one of these are not reported", kind="allowlist")
+
+
+class Options(StageOptions):
+    history: bool = narrows(True, "scan every commit of every ref")
+    since: str | None = narrows(None, "only commits in since..HEAD")
+    staged: bool = narrows(False, "only the staged changes")
+    worktree: bool = narrows(True, "scan the working tree")
+    max_file_bytes: Bytes = narrows(5_000_000, "largest file scanned")
     respect_gitignore: bool = True
-    gitleaks_config: str | None = None
-    jobs: int | None = None
-    salt: str = DEFAULT_SALT
-    allow_paths: tuple[str, ...] = ()
-    allow_regexes: tuple[str, ...] = ()
-    allow_stopwords: tuple[str, ...] = ()
+    gitleaks_config: RepoPath | None = None
+    jobs: Workers | None = user_only(None, "worker processes (default: available cores)")
+    salt: str | None = Field(None, min_length=1, description="HMAC key (None: the built-in one)")
+    allowlist: AllowlistOptions = AllowlistOptions()
+
+    @property
+    def allow_paths(self) -> tuple[str, ...]:
+        return self.allowlist.paths
+
+    @property
+    def allow_regexes(self) -> tuple[str, ...]:
+        return self.allowlist.regexes
+
+    @property
+    def allow_stopwords(self) -> tuple[str, ...]:
+        return self.allowlist.stopwords
 
     @classmethod
-    def from_options(cls, raw: dict[str, Any]) -> SecretsOptions:
-        known = {"history", "since", "staged", "worktree", "max_file_bytes", "respect_gitignore",
-                 "gitleaks_config", "jobs", "salt", "allowlist"}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise OptionsError(f"[stages.secrets]: unknown option(s) {', '.join(unknown)}")
-        allow = raw.get("allowlist") or {}
-        if not isinstance(allow, dict):
-            raise OptionsError("[stages.secrets] allowlist: expected a table with paths/regexes/stopwords")
-        opts = cls(
-            history=_bool(raw, "history", True), since=_str(raw, "since"), staged=_bool(raw, "staged", False),
-            worktree=_bool(raw, "worktree", True), max_file_bytes=_int(raw, "max_file_bytes", 5_000_000),
-            respect_gitignore=_bool(raw, "respect_gitignore", True),
-            gitleaks_config=_str(raw, "gitleaks_config"), jobs=_int(raw, "jobs", 0) or None,
-            salt=_str(raw, "salt") or DEFAULT_SALT,
-            allow_paths=_strs(allow, "paths"), allow_regexes=_strs(allow, "regexes"),
-            allow_stopwords=_strs(allow, "stopwords"),
-        )
-        for pattern in opts.allow_regexes:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise OptionsError(f"[stages.secrets] allowlist regex {pattern!r}: {exc}") from None
-        return opts
+    def from_options(cls, raw: Any) -> Options:
+        """The typed options from a typed instance (returned as is) or a raw table."""
+        if isinstance(raw, cls):
+            return raw
+        try:
+            return cls.model_validate(raw.model_dump() if isinstance(raw, StageOptions) else raw)
+        except ValidationError as exc:
+            raise OptionsError(f"[stages.secrets] {one_line_error(exc, model=cls)}") from None
 
 
-def _bool(raw: dict[str, Any], key: str, default: bool) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise OptionsError(f"[stages.secrets] {key}: expected true or false, got {value!r}")
-    return value
-
-
-def _int(raw: dict[str, Any], key: str, default: int) -> int:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise OptionsError(f"[stages.secrets] {key}: expected a non-negative integer, got {value!r}")
-    return value
-
-
-def _str(raw: dict[str, Any], key: str) -> str | None:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, str):
-        raise OptionsError(f"[stages.secrets] {key}: expected a string, got {value!r}")
-    return value or None
-
-
-def _strs(raw: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = raw.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise OptionsError(f"[stages.secrets] allowlist.{key}: expected a list of strings")
-    return tuple(value)
+SecretsOptions = Options

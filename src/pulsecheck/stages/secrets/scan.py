@@ -7,7 +7,6 @@ incomplete scan can never look clean.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,9 +14,16 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from pulsecheck.model import Finding
+from pulsecheck.options import compile_re2
 from pulsecheck.sources.git_history import is_git_repo
 from pulsecheck.sources.worktree import iter_files
-from pulsecheck.stages.secrets.findings import Occurrence, build_findings, display_path, plausible
+from pulsecheck.stages.secrets.findings import (
+    DEFAULT_SALT,
+    Occurrence,
+    build_findings,
+    display_path,
+    plausible,
+)
 from pulsecheck.stages.secrets.gitleaks import load_gitleaks_config
 from pulsecheck.stages.secrets.history import default_workers, scan_history, scan_staged
 from pulsecheck.stages.secrets.matcher import Allowlist, Scanner
@@ -39,7 +45,7 @@ class ScanStats:
 
 def build_scanner(opts: SecretsOptions, root: Path, note: Callable[[str], None]) -> Scanner:
     rules: list[SecretRule] = list(builtin_rules())
-    allow = Allowlist(regexes=tuple(re.compile(r) for r in opts.allow_regexes),
+    allow = Allowlist(regexes=tuple(compile_re2(r) for r in opts.allow_regexes),
                       stopwords=tuple(w.lower() for w in opts.allow_stopwords), paths=opts.allow_paths)
     if opts.gitleaks_config:
         cfg_path = Path(opts.gitleaks_config)
@@ -128,4 +134,4 @@ def scan_directory(
     kept = [o for o in occurrences if plausible(o, scanner.rules[o.rule])
             and not _path_allowed(o.path, scanner.allowlist)
             and not any(fnmatch(o.path, g) for g in exclude)]
-    return build_findings(kept, scanner.rules, salt=opts.salt)
+    return build_findings(kept, scanner.rules, salt=opts.salt or DEFAULT_SALT)

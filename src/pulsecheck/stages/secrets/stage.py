@@ -25,7 +25,7 @@ class SecretsStage:
     def run(self, ctx: StageContext) -> Iterator[Finding]:
         try:
             opts = SecretsOptions.from_options(ctx.options)
-        except OptionsError as exc:
+        except OptionsError as exc:  # options are validated at load; this guards direct callers
             raise StageError(str(exc)) from None
         root = ctx.repo
         if root is None:

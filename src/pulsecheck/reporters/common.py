@@ -1,20 +1,30 @@
-"""Helpers every format shares: ordering, counts and safe JSON text.
+"""Helpers every format shares: safe JSON text, plus the summary helpers of the model layer.
 
-Kept here so that the five formats agree on what "the summary" of a report is: an auditor
-comparing the HTML page with the SARIF upload must see the same numbers.
+The order and counts live in :mod:`pulsecheck.summary` (the serializer and the history store
+use them too); they are re-exported here so each format imports its helpers from one place.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from typing import Any
 
-from pulsecheck.model import Errored, Finding, Report, Severity, Skipped, StageResult
+from pulsecheck.summary import (
+    SEVERITIES_DESC,
+    count_by_stage,
+    describe_effect,
+    gdpr_articles,
+    sorted_findings,
+    stage_gaps,
+    stage_notes,
+    stage_reason,
+    targets_line,
+)
+from pulsecheck.textsafe import escape_surrogates
 
-SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
-"""critical first: the order every format lists severities in."""
+__all__ = ["SEVERITIES_DESC", "count_by_stage", "describe_effect", "dumps", "gdpr_articles", "sorted_findings", "stage_gaps",
+           "stage_notes", "stage_reason", "targets_line"]
 
 # json.dumps(ensure_ascii=False) escapes C0 controls but leaves C1 controls (U+009B is a CSI
 # on some terminals) and bidi overrides raw; they can only occur inside JSON strings, where
@@ -23,56 +33,12 @@ _UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]
 
 
 def dumps(data: Any) -> str:
-    """Readable JSON (UTF-8 kept) with every terminal-hostile character escaped."""
+    """Readable JSON (UTF-8 kept) with every terminal-hostile character escaped.
+
+    A non-UTF-8 file name reaches us as a ``surrogateescape`` str (``bad\\udcff.py``), which no
+    UTF-8 writer can encode: it is written as the visible text ``bad\\xff.py`` (in JSON,
+    ``"bad\\\\xff.py"``), the same spelling every other format uses.
+    """
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n"
-
-
-def sorted_findings(report: Report) -> list[Finding]:
-    """Worst first, then by stage, rule and place: stable across runs."""
-    return sorted(
-        report.findings,
-        key=lambda f: (-f.severity.rank, f.stage, f.rule_id, f.location.display(), f.fingerprint),
-    )
-
-
-def count_by_stage(report: Report) -> dict[str, int]:
-    """Findings per stage, every stage that ran listed (zero included), then any other."""
-    counts = Counter(f.stage for f in report.findings)
-    out = {s.name: counts.pop(s.name, 0) for s in report.stages}
-    out.update(sorted(counts.items()))
-    return out
-
-
-def stage_reason(stage: StageResult) -> str | None:
-    """Why a stage did not complete (error or skip reason), or None."""
-    if isinstance(stage.outcome, Errored | Skipped):
-        return stage.outcome.reason
-    return None
-
-
-def stage_notes(stage: StageResult) -> tuple[str, ...]:
-    return getattr(stage.outcome, "notes", ())
-
-
-def stage_gaps(stage: StageResult) -> tuple[str, ...]:
-    return getattr(stage.outcome, "gaps", ())
-
-
-def gdpr_articles(report: Report) -> dict[str, list[str]]:
-    """GDPR article -> fingerprints of the findings that bear on it (articles sorted)."""
-    out: dict[str, list[str]] = {}
-    for f in report.findings:
-        for article in f.gdpr:
-            out.setdefault(article, []).append(f.fingerprint)
-    return dict(sorted(out.items()))
-
-
-def targets_line(report: Report) -> str:
-    """One human line naming what was audited (not escaped: callers escape)."""
-    parts = []
-    if report.targets.path:
-        parts.append(report.targets.path)
-    parts.extend(report.targets.urls)
-    parts.extend(report.targets.hosts)
-    return ", ".join(parts) or "(no target)"
+    text = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return escape_surrogates(text, backslash="\\\\") + "\n"

@@ -1,7 +1,9 @@
 """The machine-readable report: the Finding JSON of ARCHITECTURE.md wrapped in run metadata.
 
-Its shape is fixed by ``schemas/report.schema.json`` (strict, versioned): benchmarks, the
-history store and users' own tooling read it, so a field is only ever added, never renamed.
+The JSON form itself lives in :mod:`pulsecheck.serialize` (model layer, both directions); this
+module renders it and validates reports read back. Its shape is fixed by
+``schemas/report.schema.json`` (strict, versioned): benchmarks, the history store and users'
+own tooling read it, so a field is only ever added, never renamed.
 ``load_report`` is the one way to read a report back, and it validates first.
 """
 
@@ -13,70 +15,15 @@ from importlib.resources import files
 from typing import Any
 
 from pulsecheck.model import Report
-from pulsecheck.reporters.common import (
-    SEVERITIES_DESC,
-    count_by_stage,
-    dumps,
-    gdpr_articles,
-    sorted_findings,
-    stage_gaps,
-    stage_notes,
-    stage_reason,
-)
+from pulsecheck.reporters.common import dumps
+from pulsecheck.serialize import SCHEMA_VERSION, report_to_dict
 
-SCHEMA_VERSION = "1.0"
-"""Major bumps on an incompatible change; minor when a field is added."""
+__all__ = ["SCHEMA_VERSION", "ReportFormatError", "load_report", "render", "schema", "to_dict"]
 
 
 def to_dict(report: Report) -> dict[str, Any]:
-    """The report as plain JSON data (what ``render`` serialises)."""
-    by_severity = report.count_by_severity()
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "pulsecheck", "version": report.tool_version},
-        "targets": {
-            "path": report.targets.path,
-            "urls": list(report.targets.urls),
-            "hosts": list(report.targets.hosts),
-        },
-        "started_at": report.started_at.isoformat(),
-        "finished_at": report.finished_at.isoformat(),
-        "stages": [
-            {
-                "name": s.name,
-                "status": s.status,
-                "duration_s": round(s.duration_s, 3),
-                "error": stage_reason(s) if s.status == "errored" else None,
-                # A skip reason is a note: the stage chose not to look, nothing failed.
-                "notes": ([r] if s.status == "skipped" and (r := stage_reason(s)) else [])
-                + list(stage_notes(s)),
-                "gaps": list(stage_gaps(s)),
-            }
-            for s in report.stages
-        ],
-        "profile": dict(report.profile),
-        "findings": [f.to_json() for f in sorted_findings(report)],
-        "suppressed": report.suppressed,
-        "compliance": {
-            "hipaa": [
-                {
-                    "section": c.section,
-                    "standard": c.standard,
-                    "implementation_spec": c.implementation_spec,
-                    "status": c.status,
-                    "findings": list(c.fingerprints),
-                }
-                for c in report.compliance
-            ],
-            "gdpr": [{"article": a, "findings": fps} for a, fps in gdpr_articles(report).items()],
-        },
-        "summary": {
-            "total": len(report.findings),
-            "by_severity": {s.value: by_severity[s] for s in SEVERITIES_DESC},
-            "by_stage": count_by_stage(report),
-        },
-        "warnings": list(report.warnings),
-    }
+    """The report as plain JSON data (:func:`pulsecheck.serialize.report_to_dict`)."""
+    return report_to_dict(report)
 
 
 def render(report: Report) -> str:

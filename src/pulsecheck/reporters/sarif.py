@@ -4,6 +4,9 @@ GitHub reads the rule's ``security-severity`` and ``tags``, the result's
 ``partialFingerprints`` (to track an alert across commits) and file URIs relative to the
 checkout (``%SRCROOT%``); those are filled with care. URL and host findings have no file:
 they carry the URL (or a ``tcp://host:port`` URI) as artifact plus a logical location.
+An aggregated finding's occurrences become ``relatedLocations`` (every one kept, the total in
+``properties.occurrence_count``); HTTP evidence becomes ``webRequest``/``webResponse``. A file
+name that is not UTF-8 is percent-encoded from its original bytes (``bad%FF.py``).
 """
 
 from __future__ import annotations
@@ -13,15 +16,19 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from pulsecheck.frozen import thaw
 from pulsecheck.model import (
     FileLocation,
     Finding,
     HostLocation,
+    HttpExchange,
+    Occurrence,
     Report,
     Rule,
+    TextEvidence,
     UrlLocation,
 )
-from pulsecheck.reporters.common import dumps, sorted_findings, stage_gaps, stage_reason
+from pulsecheck.reporters.common import describe_effect, dumps, sorted_findings, stage_gaps, stage_reason
 from pulsecheck.reporters.sarif_rules import LEVEL, SECURITY_SEVERITY, sarif_rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -51,8 +58,17 @@ def to_sarif(report: Report) -> dict[str, Any]:
         "invocations": [_invocation(report)],
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index[f.rule_id], root) for f in findings],
-        "properties": {"suppressed": report.suppressed},
+        "properties": {"suppressed": report.suppressed, "run_id": report.run_id,
+                       "config_effects": [
+                           {"kind": e.kind, "setting": e.setting, "value": e.value, "source": e.source,
+                            "hidden": e.hidden} for e in report.config_effects]},
     }
+    if len(report.run_id) == 32:
+        r = report.run_id
+        run["automationDetails"] = {"guid": f"{r[:8]}-{r[8:12]}-{r[12:16]}-{r[16:20]}-{r[20:]}"}
+    if report.target_revision:
+        run["versionControlProvenance"] = [{"repositoryUri": _dir_uri(root) if root else "file:///",
+                                            "revisionId": report.target_revision}]
     if root is not None:
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": _dir_uri(root)}}
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
@@ -84,11 +100,11 @@ def _result(f: Finding, rule_index: int, root: PurePosixPath | None) -> dict[str
     }
     if isinstance(f.location, FileLocation) and f.location.commit:
         props["commit"] = f.location.commit
-    if f.evidence:
-        props["evidence"] = f.evidence
+    if f.evidence.summary():
+        props["evidence"] = f.evidence.summary()
     if f.properties:
-        props["details"] = dict(f.properties)
-    return {
+        props["details"] = thaw(f.properties)
+    result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": LEVEL[f.severity],
@@ -97,6 +113,40 @@ def _result(f: Finding, rule_index: int, root: PurePosixPath | None) -> dict[str
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": props,
     }
+    if f.occurrences:
+        props["occurrence_count"] = f.occurrence_count
+        result["relatedLocations"] = [_related(f, o, i, root) for i, o in enumerate(f.occurrences, 1)]
+    if isinstance(f.evidence, HttpExchange):
+        result.update(_web(f.evidence))
+    elif not isinstance(f.evidence, TextEvidence):
+        props["evidence_kind"] = f.evidence.kind
+    return result
+
+
+def _related(f: Finding, o: Occurrence, i: int, root: PurePosixPath | None) -> dict[str, Any]:
+    """One occurrence of an aggregated finding as a SARIF related location."""
+    path = o.path or (f.location.path if isinstance(f.location, FileLocation) else None)
+    text = f"occurrence {i} of {f.occurrence_count}" + (f" (commit {o.commit[:12]})" if o.commit else "")
+    out: dict[str, Any] = {"id": i, "message": {"text": text}}
+    if path is not None:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(path, root)}
+        if o.line is not None and o.line >= 1:
+            physical["region"] = {"startLine": o.line}
+        out["physicalLocation"] = physical
+    return out
+
+
+def _web(ex: HttpExchange) -> dict[str, Any]:
+    """SARIF's own objects for an HTTP exchange (already redacted by construction)."""
+    req = ex.request
+    out: dict[str, Any] = {"webRequest": {
+        "protocol": "HTTP", "target": _url_uri(req.url), "method": req.method,
+        "headers": dict(req.headers), **({"body": {"text": req.body}} if req.body else {})}}
+    if ex.response is not None:
+        out["webResponse"] = {"protocol": "HTTP", "statusCode": ex.response.status,
+                              "headers": dict(ex.response.headers),
+                              **({"body": {"text": ex.response.body}} if ex.response.body else {})}
+    return out
 
 
 def _location(f: Finding, root: PurePosixPath | None) -> dict[str, Any]:
@@ -118,7 +168,7 @@ def _location(f: Finding, root: PurePosixPath | None) -> dict[str, Any]:
         return {"physicalLocation": {"artifactLocation": {"uri": _url_uri(loc.url)}},
                 "logicalLocations": [logical]}
     assert isinstance(loc, HostLocation)
-    uri = f"{quote(loc.protocol, safe='')}://{quote(loc.host, safe='[]:')}"
+    uri = f"{_quote(loc.protocol, '')}://{_quote(loc.host, '[]:')}"
     if loc.port is not None:
         uri += f":{loc.port}"
     return {"physicalLocation": {"artifactLocation": {"uri": uri}},
@@ -133,9 +183,14 @@ def _artifact(path: str, root: PurePosixPath | None) -> dict[str, Any]:
         if root is not None and p.is_relative_to(root):
             p = p.relative_to(root)
         else:
-            return {"uri": "file://" + quote(str(p), safe="/")}
+            return {"uri": "file://" + _quote(str(p), "/")}
     rel = str(p).removeprefix("./")
-    return {"uri": quote(rel, safe="/"), "uriBaseId": "%SRCROOT%"}
+    return {"uri": _quote(rel, "/"), "uriBaseId": "%SRCROOT%"}
+
+
+def _quote(text: str, safe: str) -> str:
+    """Percent-encoding of the original bytes: a non-UTF-8 name (surrogateescape) stays exact."""
+    return quote(text, safe=safe, errors="surrogateescape")
 
 
 def _url_uri(url: str) -> str:
@@ -143,11 +198,11 @@ def _url_uri(url: str) -> str:
     parts = urlsplit(url)
     sub_delims = "!$&'()*+,;=%~"
     return urlunsplit((
-        quote(parts.scheme, safe="+-."),
-        quote(parts.netloc, safe="[]:@" + sub_delims),
-        quote(parts.path, safe="/:@" + sub_delims),
-        quote(parts.query, safe="/?:@" + sub_delims),
-        quote(parts.fragment, safe="/?:@" + sub_delims),
+        _quote(parts.scheme, "+-."),
+        _quote(parts.netloc, "[]:@" + sub_delims),
+        _quote(parts.path, "/:@" + sub_delims),
+        _quote(parts.query, "/?:@" + sub_delims),
+        _quote(parts.fragment, "/?:@" + sub_delims),
     ))
 
 
@@ -172,6 +227,8 @@ def _invocation(report: Report) -> dict[str, Any]:
         for gap in stage_gaps(s):
             notes.append({"level": "warning", "message": {"text": f"stage {s.name} partial: {gap}"}})
     notes.extend({"level": "warning", "message": {"text": w}} for w in report.warnings)
+    notes.extend({"level": "warning", "message": {"text": "setting narrowed the audit: " + describe_effect(e)}}
+                 for e in report.config_effects)
     return {
         "executionSuccessful": not any(s.status == "errored" for s in report.stages),
         "startTimeUtc": _utc(report.started_at),

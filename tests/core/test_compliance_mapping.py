@@ -67,7 +67,7 @@ def test_catalog_matches_the_shared_hipaa_csv_and_cross_references_resolve(share
     assert all(a.title and a.summary for a in cat.gdpr.values())
     assert list(cat.owasp) == [f"A{n:02d}:2021" for n in range(1, 11)]
     assert cat.owasp["A03:2021"].title == "Injection"
-    assert set(cat.stage_safeguards) <= set(ALL_STAGES)
+    assert {key.split(".")[0] for key in cat.rule_safeguards} <= set(ALL_STAGES)
 
 
 def test_unmapped_cwe_falls_back_to_owasp_category() -> None:
@@ -87,7 +87,8 @@ def test_identifier_spellings_are_normalized() -> None:
 
 def _result(name: str, status: str) -> StageResult:
     outcome = {"completed": Completed(findings=()), "skipped": Skipped(reason="no targets"),
-               "errored": Errored(reason="boom")}[status]
+               "errored": Errored(reason="boom"),
+               "partial": Completed(findings=(), gaps=("no vulnerability database: 98 packages unchecked",))}[status]
     return StageResult(name=name, outcome=outcome, duration_s=0.1)
 
 
@@ -100,7 +101,9 @@ def test_safeguard_statuses_gap_no_finding_and_not_assessed() -> None:
     assert len(statuses) == sum(1 for s in catalogs().hipaa if s.startswith(("164.308", "164.312")))
     gap = statuses["164.312(a)(1)"]
     assert gap.status == "gap" and gap.fingerprints == (findings[0].fingerprint,)
-    assert statuses["164.312(e)(1)"].status == "no-finding"  # dast ran and found nothing there
+    assert statuses["164.312(e)(1)"].status == "partially-assessed"  # dast checked it, recon errored
+    assert statuses["164.312(e)(1)"].assessed_by == ("dast", "recon (errored)")
+    assert statuses["164.312(a)(2)(iii)"].status == "no-finding"  # dast alone checks it, and completed
     assert statuses["164.308(a)(5)(ii)(B)"].status == "not-assessed"  # deps was skipped
     assert statuses["164.308(a)(2)"].status == "not-assessed"  # no stage can check it
     assert statuses["164.312(b)"].status == "not-assessed"
@@ -110,3 +113,29 @@ def test_findings_of_an_errored_stage_still_make_a_gap() -> None:
     findings = map_findings([f(cwe=("CWE-1104",), rule="deps.unmaintained")])
     statuses = {s.section: s.status for s in safeguard_statuses(findings, [_result("deps", "errored")])}
     assert statuses["164.308(a)(1)(ii)(B)"] == "gap"
+
+
+def test_a_partial_deps_stage_is_partially_assessed_never_no_finding() -> None:
+    """E4: requirements.txt with django==1.2 and no database: deps ends partial."""
+    statuses = {s.section: s for s in safeguard_statuses([], [_result("deps", "partial")])}
+    for section in ("164.308(a)(1)(ii)(B)", "164.308(a)(5)(ii)(B)"):
+        assert statuses[section].status == "partially-assessed"
+        assert statuses[section].assessed_by == ("deps (partial)",)
+    complete = {s.section: s.status for s in safeguard_statuses([], [_result("deps", "completed")])}
+    assert complete["164.308(a)(5)(ii)(B)"] == "no-finding"
+
+
+def test_a_phi_only_audit_leaves_audit_controls_and_transmission_security_not_assessed() -> None:
+    statuses = {s.section: s.status for s in safeguard_statuses([], [_result("phi", "completed")])}
+    assert statuses["164.312(b)"] == "not-assessed"
+    assert statuses["164.312(e)(1)"] == "not-assessed"
+    assert statuses["164.312(a)(2)(iv)"] == "no-finding"  # what phi really checks: PHI stored unencrypted
+    assert "no-finding" not in {statuses[s] for s in statuses if s.startswith("164.308")}
+
+
+def test_counts_are_of_findings_not_fingerprints() -> None:
+    """One file's PHI in three commits is three findings sharing a fingerprint: every format shows 3."""
+    one = map_findings([f(cwe=("CWE-359",), rule="phi.ssn-in-file")])[0]
+    statuses = {s.section: s for s in safeguard_statuses([one, one, one], [_result("phi", "completed")])}
+    assert statuses["164.312(a)(1)"].finding_count == 3
+    assert statuses["164.312(a)(1)"].fingerprints == (one.fingerprint,)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -47,7 +48,16 @@ class Catalogs:
     gdpr: dict[str, Control]
     owasp: dict[str, Control]
     cwe: dict[str, Control]
-    stage_safeguards: dict[str, tuple[str, ...]]
+    rule_safeguards: dict[str, tuple[str, ...]]
+    """Rule id, or ``<stage>.*``, -> the HIPAA sections its check assesses."""
+
+    def safeguards_of_stage(self, stage: str) -> frozenset[str]:
+        """Sections some rule of ``stage`` assesses (its ``stage.*`` entry and its rule entries)."""
+        return frozenset(s for key, sections in self.rule_safeguards.items()
+                         if key.split(".", 1)[0] == stage for s in sections)
+
+
+_RULE_KEY = re.compile(r"^[a-z0-9_-]+\.(?:\*|[a-z0-9_.-]+)$")
 
 
 def _text(name: str) -> str:
@@ -81,14 +91,15 @@ def catalogs() -> Catalogs:
     gdpr = _controls(_toml("gdpr_articles.toml"), "title")
     owasp = _controls(_toml("owasp_top10_2021.toml"), "title")
     cwe = _controls(_toml("cwe_controls.toml"), "name")
-    stages = {k: tuple(v) for k, v in _toml("stage_safeguards.toml")["assesses"].items()}
+    rules = {k: tuple(v) for k, v in _toml("rule_safeguards.toml")["assesses"].items()}
     for source, entries in (("owasp_top10_2021.toml", owasp), ("cwe_controls.toml", cwe)):
         for entry in entries.values():
             bad = [s for s in entry.hipaa if s not in hipaa] + [a for a in entry.gdpr if a not in gdpr]
             if bad:
                 raise ValueError(f"compliance/data/{source}: {entry.id}: unknown controls {bad}")
-    for stage, sections in stages.items():
+    for key, sections in rules.items():
         bad = [s for s in sections if s not in hipaa]
-        if bad:
-            raise ValueError(f"compliance/data/stage_safeguards.toml: {stage}: unknown sections {bad}")
-    return Catalogs(hipaa=hipaa, gdpr=gdpr, owasp=owasp, cwe=cwe, stage_safeguards=stages)
+        if bad or not _RULE_KEY.match(key):
+            raise ValueError(f"compliance/data/rule_safeguards.toml: {key}: "
+                             + (f"unknown sections {bad}" if bad else "not a rule id or '<stage>.*'"))
+    return Catalogs(hipaa=hipaa, gdpr=gdpr, owasp=owasp, cwe=cwe, rule_safeguards=rules)

@@ -12,10 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import cache, lru_cache
-from typing import Literal
 
 from pulsecheck.compliance.catalog import catalogs
-from pulsecheck.model import Finding, SafeguardStatus, StageResult
+from pulsecheck.model import Finding, SafeguardState, SafeguardStatus, StageResult
 
 _CWE = re.compile(r"^\s*(?:CWE)?[-_: ]?(\d{1,5})\b", re.IGNORECASE)
 _OWASP = re.compile(r"^\s*A0?(\d{1,2})(?::(\d{4}))?", re.IGNORECASE)
@@ -92,28 +91,38 @@ def map_findings(findings: Sequence[Finding]) -> list[Finding]:
 def safeguard_statuses(
     findings: Sequence[Finding], stage_results: Sequence[StageResult]
 ) -> tuple[SafeguardStatus, ...]:
-    """For each HIPAA administrative and technical safeguard: gap / no-finding / not-assessed.
+    """For each HIPAA administrative and technical safeguard: gap, no-finding, partially-assessed
+    or not-assessed.
 
-    A safeguard is "not-assessed" when no stage that ran (completed or partial) can assess it,
-    so a report never presents an unexamined safeguard as clean.
+    Which safeguards a check assesses is data, per rule (``data/rule_safeguards.toml``). A
+    safeguard is "no-finding" only when every stage of this audit whose rules assess it
+    completed fully; a partial or errored one makes it "partially-assessed" (a deps stage
+    without its database has not checked the packages), and one no rule of the audit assesses
+    is "not-assessed": a report never presents an unexamined safeguard as clean.
     """
     cat = catalogs()
-    ran = {r.name for r in stage_results if r.status in ("completed", "partial")}
-    assessed = {s for stage in ran for s in cat.stage_safeguards.get(stage, ())}
-    bearing: dict[str, list[str]] = {}
+    assessors: dict[str, list[StageResult]] = {}
+    for result in stage_results:
+        if result.status == "skipped":
+            continue
+        for section in cat.safeguards_of_stage(result.name):
+            assessors.setdefault(section, []).append(result)
+    bearing: dict[str, list[Finding]] = {}
     for f in findings:
         for section in f.hipaa:
-            seen = bearing.setdefault(section, [])
-            if f.fingerprint not in seen:
-                seen.append(f.fingerprint)
+            bearing.setdefault(section, []).append(f)
     out: list[SafeguardStatus] = []
     for row in cat.hipaa.values():
         if row.safeguard not in _ASSESSED_SAFEGUARDS:
             continue
-        fps = tuple(bearing.get(row.section, ()))
-        status: Literal["gap", "no-finding", "not-assessed"] = (
-            "gap" if fps else "no-finding" if row.section in assessed else "not-assessed")
-        out.append(SafeguardStatus(section=row.section, standard=row.standard,
-                                   implementation_spec=row.implementation_spec, status=status,
-                                   fingerprints=fps))
+        found = bearing.get(row.section, [])
+        by = assessors.get(row.section, [])
+        status: SafeguardState = (
+            "gap" if found else "not-assessed" if not by
+            else "no-finding" if all(r.status == "completed" for r in by) else "partially-assessed")
+        out.append(SafeguardStatus(
+            section=row.section, standard=row.standard, implementation_spec=row.implementation_spec,
+            status=status, fingerprints=tuple(dict.fromkeys(f.fingerprint for f in found)),
+            finding_count=len(found),
+            assessed_by=tuple(r.name if r.status == "completed" else f"{r.name} ({r.status})" for r in by)))
     return tuple(out)

@@ -19,7 +19,8 @@ from pulsecheck.stages.phi import columns, csvexport, detect, structured
 
 CHUNK = 4 * 1024 * 1024
 JSON_PARSE_LIMIT = 64 * 1024 * 1024
-MAX_LINES_KEPT = 20
+MAX_LINES_KEPT = 10_000
+"""Lines kept per kind and file: each becomes an occurrence of the finding (the count keeps the rest)."""
 CODE_EXT = (".py", ".js", ".ts", ".tsx", ".jsx", ".java", ".kt", ".go", ".rb", ".php", ".cs", ".swift", ".rs",
             ".c", ".h", ".cpp", ".scala", ".dart", ".vue", ".html", ".css", ".scss", ".sh", ".toml", ".lock",
             ".gradle", ".xml", ".tf", ".yml", ".yaml", ".cfg", ".ini", ".mod", ".sum")

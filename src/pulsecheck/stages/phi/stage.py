@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from pulsecheck.model import FileLocation, Finding, Rule, Severity, Targets
+from pulsecheck.model import FileLocation, Finding, Occurrence, Rule, Severity, Targets
 from pulsecheck.sources.git_history import is_git_repo, iter_history
 from pulsecheck.sources.worktree import iter_files
 from pulsecheck.stages.interface import StageContext, StageSkip
@@ -41,8 +41,9 @@ def findings_for(rel: str, result: FileResult, commit: str | None = None) -> Ite
         yield Finding.from_rule(
             rule, message=message, location=FileLocation(rel, tally.lines[0] if tally.lines else None, commit=commit),
             severity=severity, evidence=f"{kind} x{tally.count}{detail}", identity=kind,
-            properties={"kind": kind, "count": tally.count, "lines": tally.lines, "synthetic": synthetic,
+            properties={"kind": kind, "count": tally.count, "synthetic": synthetic,
                         "details": sorted(tally.details)},
+            occurrences=[Occurrence(line=n, commit=commit) for n in tally.lines], occurrence_count=tally.count,
         )
 
 

@@ -25,6 +25,7 @@ from pulsecheck.observer import Observer, PlainObserver
 from pulsecheck.reporters import render
 from pulsecheck.reporters.interface import OutputFormat
 from pulsecheck.settings import ALL_STAGES, Settings
+from pulsecheck.targets import HostTarget
 from pulsecheck.textsafe import one_line
 
 app = typer.Typer(
@@ -156,6 +157,11 @@ def audit(
         raise fail(f"{baseline}: baseline file not found")
     settings = build_settings(path, config, no_repo_config=no_repo_config, stages=stage, fail_on=fail_on,
                               baseline=str(baseline) if baseline else None)
+    for name in host or []:
+        try:
+            HostTarget.parse(name)
+        except ValueError as exc:
+            raise fail(f"--host {exc}") from None
     targets = Targets(path=str(path.resolve()) if path else None, urls=tuple(url or ()), hosts=tuple(host or ()))
     report = engine.run(targets, settings, make_observer(quiet))
     formats = list(fmt or [OutputFormat.TERMINAL])

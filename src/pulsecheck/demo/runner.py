@@ -30,6 +30,7 @@ from pulsecheck.observer import Observer
 from pulsecheck.reporters import render
 from pulsecheck.reporters.interface import OutputFormat
 from pulsecheck.settings import Settings
+from pulsecheck.targets import Identity, UrlTarget
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 OSV_DATA = PACKAGE_DIR / "data" / "osv"
@@ -111,17 +112,14 @@ def _login(base_url: str, email: str, password: str) -> str | None:
         return None
 
 
-def _dast_options(base_url: str, password: str) -> dict[str, Any]:
-    """Credentials of two demo users, so DAST can test authenticated and cross-user access."""
-    identities = []
+def _identities(base_url: str, password: str) -> tuple[Identity, ...]:
+    """Two demo users, logged in, so DAST can test authenticated and cross-user access."""
+    out = []
     for name, email in DEMO_USERS.items():
         token = _login(base_url, email, password)
         if token:
-            identities.append({"name": name, "headers": {"Authorization": f"Bearer {token}"}})
-    options: dict[str, Any] = {"identities": identities}
-    if identities:
-        options["headers"] = identities[0]["headers"]
-    return options
+            out.append(Identity.bearer(name, token))
+    return tuple(out)
 
 
 def _write_reports(report: Report, output: Path, problems: list[str]) -> list[Path]:
@@ -163,10 +161,12 @@ def run_demo(fixed: bool = False, output: Path = DEFAULT_OUTPUT, observer: Obser
         hosts = tuple(f"{LOOPBACK}:{spec.port}" for spec in specs)
         with DemoServers(repo, work, specs, app_env) as servers, _loopback_without_proxy():
             tls10 = accepts_tls10(ports["https"])
-            options = {"deps": _deps_options(work, problems), "dast": _dast_options(specs[0].url, password)}
+            options = {"deps": _deps_options(work, problems)}
             settings = Settings(stage_options=options, stage_timeout_s=STAGE_TIMEOUT_S,
                                 stages=stages or Settings().stages)
-            report = engine.run(Targets(path=str(repo), urls=urls, hosts=hosts), settings, observer)
+            people = _identities(specs[0].url, password)
+            web = tuple(UrlTarget(url, identities=people) for url in urls)
+            report = engine.run(Targets(path=str(repo), urls=urls, hosts=hosts, web=web), settings, observer)
             pids = servers.pids
     ran = [r.name for r in report.stages if r.status in ("completed", "partial", "errored")]
     if fixed:

@@ -45,24 +45,29 @@ def _latest(data: object, ecosystem: str) -> str | None:
 class LatestVersions:
     """Registry lookups behind a JSON file cache ``{"eco:name": [latest, fetched_at]}``."""
 
-    def __init__(self, cache_file: Path, bases: dict[str, str] | None = None, timeout: float = 5.0) -> None:
+    def __init__(self, cache_file: Path, bases: dict[str, str] | None = None) -> None:
         self.cache_file = cache_file
         self.bases = {**DEFAULT_URLS, **(bases or {})}
-        self.timeout = timeout
         try:
             self.cache: dict[str, list[Any]] = json.loads(cache_file.read_text("utf-8"))
         except (OSError, ValueError):
             self.cache = {}
 
-    def lookup(self, packages: Sequence[Package]) -> tuple[dict[str, str], list[str]]:
-        """(``eco:key`` -> latest version, names that could not be looked up)."""
+    def origins(self) -> list[str]:
+        """The registries this lookup talks to: the only origins its HTTP client may reach."""
+        return list(self.bases.values())
+
+    def lookup(self, packages: Sequence[Package], client: httpx.Client) -> tuple[dict[str, str], list[str]]:
+        """(``eco:key`` -> latest version, names that could not be looked up).
+
+        ``client`` comes from the runtime (``ctx.runtime.http``): scoped to :meth:`origins`,
+        no redirects followed, per-host connection and rate caps."""
         wanted = sorted({(p.ecosystem, p.key) for p in packages if p.ecosystem in DEFAULT_URLS})[:MAX_LOOKUPS]
         now = time.time()
         stale = [w for w in wanted if now - float(self.cache.get(f"{w[0]}:{w[1]}", [None, 0])[1] or 0) > TTL_S]
         failed: list[str] = []
         if stale:
-            with httpx.Client(timeout=self.timeout, follow_redirects=True) as client, \
-                    ThreadPoolExecutor(max_workers=8) as pool:
+            with ThreadPoolExecutor(max_workers=4) as pool:
                 for (eco, name), latest in zip(stale, pool.map(lambda w: self._fetch(client, *w), stale),
                                                strict=True):
                     if latest is not None:

@@ -20,7 +20,7 @@ from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers import scan
 from pulsecheck.stages.deps.rules import ALL_RULES, UNMAINTAINED, VULNERABLE
 from pulsecheck.stages.deps.versions import version_key
-from pulsecheck.stages.interface import StageContext, StageSkip
+from pulsecheck.stages.interface import StageContext, StageError, StageSkip
 from pulsecheck.textsafe import one_line
 
 STALE_DAYS = 7
@@ -126,7 +126,11 @@ class DepsStage:
         opts: DepsOptions = ctx.options
         bases = {eco: url for eco, url in (("PyPI", opts.pypi_url), ("npm", opts.npm_url)) if url}
         cache = osvdb.default_path(opts.db).parent / "latest-versions.json"
-        latest, failed = outdated.LatestVersions(cache, bases).lookup(packages)
+        lookup = outdated.LatestVersions(cache, bases)
+        if ctx.runtime is None:
+            raise StageError("the outdated check needs the engine's runtime (scoped HTTP)")
+        with ctx.runtime.http(lookup.origins(), timeout=5.0) as client:
+            latest, failed = lookup.lookup(packages, client)
         if failed:
             ctx.note(f"outdated check: latest version unknown (registry unreachable, nothing cached) for "
                      f"{len(failed)} package(s): {', '.join(failed[:8])}{' ...' if len(failed) > 8 else ''}")

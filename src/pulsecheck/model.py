@@ -46,6 +46,7 @@ from pulsecheck.evidence import (
     as_evidence,
 )
 from pulsecheck.frozen import FrozenMap
+from pulsecheck.targets import HostTarget, UrlTarget
 
 __all__ = ["CodeRegion", "Evidence", "FrozenMap", "HttpExchange", "HttpRequestExcerpt", "HttpResponseExcerpt",
            "PortObservation", "TextEvidence", "TlsObservation"]
@@ -369,6 +370,12 @@ class Errored:
     traceback: str = ""
     findings: tuple[Finding, ...] = ()
     """Findings the stage had produced before it failed: nothing already found is lost."""
+    notes: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
+    """What the stage recorded before it failed (its notes and coverage holes are not lost either)."""
+    kind: Literal["bug", "timeout", "cancelled", "unavailable", "connectivity", "usage"] = "bug"
+    """Why: a bug in the stage, its time limit, Ctrl-C, a stage that could not load, an unreachable
+    target, or a wrong use (so "target unreachable" never reads like "bug in the stage")."""
     status: Literal["errored"] = "errored"
 
 
@@ -398,7 +405,20 @@ class Targets:
 
     path: str | None = None
     urls: tuple[str, ...] = ()
+    """The running apps as the user named them (what reports show)."""
     hosts: tuple[str, ...] = ()
+    web: tuple[UrlTarget, ...] = ()
+    """The running apps, typed: identities, scope, budget. Filled from ``urls`` when not given."""
+    network: tuple[HostTarget, ...] = ()
+    """The hosts, typed, with their port sets. Filled from ``hosts`` when not given."""
+
+    def __post_init__(self) -> None:
+        if not self.web and self.urls:
+            object.__setattr__(self, "web", tuple(UrlTarget(u) for u in self.urls))
+        if not self.urls and self.web:
+            object.__setattr__(self, "urls", tuple(t.base_url for t in self.web))
+        if not self.network and self.hosts:
+            object.__setattr__(self, "network", tuple(HostTarget.parse(h) for h in self.hosts))
 
 
 SafeguardState = Literal["gap", "no-finding", "partially-assessed", "not-assessed"]

@@ -154,13 +154,13 @@ def _commit(f: Finding) -> str | None:
 
 
 def _kind(f: Finding) -> str:
-    """The identifier kind, or the message with its numbers and paths taken out."""
+    """What the finding is about, in words that survive a change of message or grouping: the
+    identifier kind, the package or product, the store, else the rule's title."""
     props = f.get("properties") or {}
-    for key in ("kind", "identifier", "secret_kind", "package"):
-        if props.get(key):
+    for key in ("kind", "package", "product", "store"):
+        if isinstance(props.get(key), str) and props[key]:
             return str(props[key])
-    msg = str(f.get("message", "")).replace(_path(f), "")
-    return re.sub(r"\d+", "#", msg)[:60]
+    return str(f.get("title") or f.get("rule_id"))
 
 
 def keys(f: Finding) -> list[tuple[str, ...]]:
@@ -263,8 +263,11 @@ def compare_profile(profile: dict[str, Any], expected: dict[str, Any]) -> list[s
             got += 1
             parts.append(f"{concept}: {hit.get('name')} ({len(hit.get('fields') or [])} fields)")
     total = sum(1 for c in CORE_CONCEPTS if want.get(c))
-    count = len((profile.get("data_map") or {}).get("tables", []))
-    lines.append(f"core tables {got}/{total}; tables in data map: {count}")
+    listed = [str(t.get("name")) for t in (profile.get("data_map") or {}).get("tables", [])]
+    lines.append(f"core tables {got}/{total}; tables in data map: {len(listed)}")
+    if expected.get("defines_tables") is False and listed:
+        lines.append(f"  WRONG: the code defines no tables, the data map lists {len(listed)}: "
+                     + ", ".join(sorted(set(listed))[:5]))
     lines.extend("  " + p for p in parts)
     return lines
 
@@ -323,9 +326,17 @@ def print_repo(repo: Repo, runs: list[StageRun], scores: list[Score], top: int) 
                 print(f"     {f.get('severity'):8} {f.get('confidence'):6} {f.get('rule_id')} {where[:110]}")
 
 
+def print_fp_classes(classes: dict[tuple[str, str], list[str]]) -> None:
+    """False and synthetic findings at the stage's floor grouped by the labeller's reason."""
+    print("\n## false-positive classes at the precision floor (labelled false or synthetic), by reason")
+    for (stage, reason), paths in sorted(classes.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
+        examples = ", ".join(sorted(set(paths))[:3])
+        print(f"{stage:8} {len(paths):5d}  {reason[:90]}\n{'':15}e.g. {examples[:300]}")
+
+
 def print_totals(all_scores: dict[str, list[tuple[StageRun, Score]]]) -> None:
     print("\n## totals per stage (all repositories)")
-    print(f"{'stage':8} {'find':>7} {'med+':>7} {'floor+':>7} {'precision':>18} {'recall':>14} {'stage_s':>8} {'peakMB':>7} errors")
+    print(f"{'stage':8} {'find':>7} {'med+':>7} {'floor+':>7} {'precision':>18} {'recall':>14} {'stage_s':>8} {'peakMB':>7} not-completed")
     for stage, pairs in all_scores.items():
         tf = sum(s.true_floor for _, s in pairs)
         lf = sum(s.labelled_floor for _, s in pairs)
@@ -365,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     repos = [r for r in load_repos(HERE / "repos.toml") if not args.only or r.name in args.only]
     print(f"# pulsecheck real-world bench, stages {','.join(stages)}, source {args.src or 'venv'}")
     totals: dict[str, list[tuple[StageRun, Score]]] = {s: [] for s in stages}
+    classes: dict[tuple[str, str], list[str]] = defaultdict(list)
     for repo in repos:
         target = args.repos / repo.name
         if not target.is_dir():
@@ -387,6 +399,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("   profile " + line)
         for run, sc in zip(runs, scores, strict=True):
             totals[run.stage].append((run, sc))
+            floor = rank(PRECISION_FLOOR.get(run.stage, "medium"))
+            for f in run.findings:
+                label = labels.verdict(f)
+                if label and label.get("verdict") != "true" and rank(str(f.get("severity"))) >= floor:
+                    classes[(run.stage, f"{label.get('verdict')}: {label.get('reason')}")].append(f"{repo.name}:{_path(f)}")
             if args.dump_sample and sc.unlabelled:
                 dest = args.dump_sample / f"{repo.name}.{run.stage}.json"
                 dest.parent.mkdir(parents=True, exist_ok=True)
@@ -394,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
                 dest.write_text(json.dumps([stub(f) for f in sample], indent=1), encoding="utf-8")
         sys.stdout.flush()
     print_totals(totals)
+    print_fp_classes(classes)
     return 0
 
 

@@ -44,7 +44,9 @@ def effects_of(values: Mapping[str, Set], options: Mapping[str, Mapping[str, Set
     if "severity_overrides" in values:
         for rule_id, severity in values["severity_overrides"].value.items():
             add("severity", values["severity_overrides"], f"{rule_id} = {severity.value}")
-    if "stages" in values:
+    if "stages" in values and not values["stages"].source.startswith("flag "):
+        # ``--stage`` is this invocation's explicit choice (the report lists the stages run);
+        # stages switched off by a config file or the environment are worth a line.
         implemented = [*catalog.models, *catalog.errors]
         for name in implemented:
             if name not in values["stages"].value:

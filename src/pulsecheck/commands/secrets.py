@@ -85,9 +85,6 @@ def scan(
     settings = build_settings(root, config, no_repo_config=no_repo_config, stage_flags={"secrets": options},
                               defaults={"fail_on": "low"}, stages=["secrets"], fail_on=fail_on,
                               baseline=str(baseline) if baseline else None)
-    # The command is the secrets stage: the other stages being off is not a narrowing to report.
-    settings = settings.model_copy(update={"effects": tuple(
-        e for e in settings.effects if e.kind != "stage-disabled" or e.source != "flag --stage")})
     report = engine.run(Targets(path=str(root.resolve())), settings, make_observer(quiet), stages={"secrets": STAGE})
     written = write_outputs(report, formats, output)
     if OutputFormat.TERMINAL in formats or not quiet:

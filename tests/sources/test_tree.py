@@ -79,8 +79,15 @@ def test_deep_tree_does_not_recurse(tmp_path: Path) -> None:
     with open(os.open("leaf.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as fh:
         fh.write("x\n")
     os.close(fd)
-    paths = [e.path for e in FileIndex(tmp_path).files()]
-    assert len(paths) == 1 and paths[0].endswith("/d/leaf.txt") and paths[0].count("/") == 1100
+    try:
+        paths = [e.path for e in FileIndex(tmp_path).files()]
+        assert len(paths) == 1 and paths[0].endswith("/d/leaf.txt") and paths[0].count("/") == 1100
+    finally:  # shutil.rmtree (pytest's cleanup) recurses too: remove it bottom-up here
+        deep = os.path.join(tmp_path, *["d"] * 1100)
+        os.unlink(os.path.join(deep, "leaf.txt"))
+        while deep != str(tmp_path):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
 
 
 def test_utf16_env_is_text(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from pulsecheck.stages.profile import build_profile
 from pulsecheck.stages.profile.colocation import colocation_findings
+from pulsecheck.stages.profile.stage import profile_directory
 from pulsecheck.textsafe import one_line
 
 
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"pulsecheck: error: {one_line(str(path))}: not a directory", err=True)
             raise typer.Exit(2)
         notes: list[str] = []
-        facts = build_profile(path.resolve(), note=notes.append)
+        facts = profile_directory(path.resolve(), note=notes.append)
         findings = [f.to_json() for f in colocation_findings(facts["data_map"], facts["stack"])]
         for message in notes:
             typer.echo(f"pulsecheck: note: {one_line(message)}", err=True)

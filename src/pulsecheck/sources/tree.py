@@ -237,6 +237,10 @@ class FileIndex:
         """Where to open ``entry`` (for a stage that streams a big file itself)."""
         return self.root / entry.path
 
+    def head(self, entry: FileEntry, n: int) -> bytes:
+        """The first ``n`` bytes (a magic number); raises ``ReadRefused``."""
+        return self._read_head(entry.path, n)
+
     def read_bytes(self, entry: FileEntry, limit: int) -> bytes:
         """The file's bytes, at most ``limit`` actually read; raises ``ReadRefused`` (too big, a
         path turned into a FIFO or a symlink since the walk)."""

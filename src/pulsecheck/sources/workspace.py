@@ -8,10 +8,12 @@ and one history source (one pass over git, segments on scratch) per audit. Stage
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pulsecheck.sources.history import History
 from pulsecheck.sources.tree import FileIndex
 
 
@@ -24,7 +26,8 @@ class Workspace:
     scratch: Path | None = None
     tree: FileIndex | None = None
     """The one file index; it lists the tree on first use (:class:`~.tree.FileIndex`)."""
-    history: Any = None
+    history: History | None = None
+    """The one history pass (all refs; ``history.for_range(since)`` for ``since..HEAD``), run on first use."""
     _reported: set[str] = field(default_factory=set, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -45,4 +48,26 @@ class Workspace:
 def open_workspace(root: Path, exclude: tuple[str, ...], scratch: Path, runtime: Any) -> Workspace:
     """The workspace of one audit; its sources are built on first use."""
     procs = getattr(runtime, "sources", None)
-    return Workspace(root=root, exclude=exclude, scratch=scratch, tree=FileIndex(root, exclude, procs=procs))
+    return Workspace(root=root, exclude=exclude, scratch=scratch, tree=FileIndex(root, exclude, procs=procs),
+                     history=History(root, scratch / "history", procs))
+
+
+def tree_for(workspace: Workspace | None, root: Path, exclude: tuple[str, ...] = ()) -> FileIndex:
+    """The audit's index, or (a stage called outside the engine) a new one for ``root``."""
+    if workspace is not None and workspace.tree is not None:
+        return workspace.tree
+    return FileIndex(root, exclude)
+
+
+def report_tree_skips(workspace: Workspace | None, index: FileIndex, note: Callable[[str], None],
+                      facts: dict[str, Any]) -> None:
+    """Note what the index did not scan once per audit (one line: counts and the first few
+    paths) and put the full typed list in ``facts["tree_skipped"]`` for the JSON report."""
+    if workspace is not None and not workspace.first_to_report("tree-skips"):
+        return
+    for message in index.notes:
+        note(message)
+    summary = index.skip_summary()
+    if summary:
+        note(summary)
+        facts["tree_skipped"] = index.skip_facts()

@@ -5,13 +5,16 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from pulsecheck import engine
 from pulsecheck.model import Targets
+from pulsecheck.runtime import Runtime
 from pulsecheck.settings import Settings
+from pulsecheck.sources.tree import FileIndex
 from pulsecheck.stages.phi import detect, triggers
-from pulsecheck.stages.phi.pool import scan_files
+from pulsecheck.stages.phi.pool import Outcome, scan_entries
 from pulsecheck.stages.phi.scanfile import scan_file
 
 # Pieces that build values, near-misses, separators and context words in every combination.
@@ -84,6 +87,18 @@ def test_offsets_map_back_through_non_ascii_text() -> None:
     assert [text[off:off + 11] for kind, off, _ in hits if kind == "ssn"] == ["123-45-6780"] * 3
 
 
+def scan_files(files: list[tuple[Path, str, int]], workers: int, min_bytes: int, part_bytes: int = 8 << 20) -> list[Outcome]:
+    """``files`` (all in one directory) scanned through the file index and the engine's worker pool."""
+    root = files[0][0].parent
+    index = FileIndex(root)
+    entries = [e for e in (index.get(rel) for _, rel, _ in files) if e is not None]
+    scratch = root.parent / f"{root.name}-scratch"
+    scratch.mkdir(exist_ok=True)
+    runtime = Runtime(cpus=workers).for_stage("phi", scratch, threading.Event())
+    return list(scan_entries(index, entries, runtime=runtime, workers=workers, min_bytes=min_bytes,
+                             part_bytes=part_bytes))
+
+
 def test_pool_matches_one_process_and_reports_bad_files(tmp_path: Path) -> None:
     rng = random.Random(3)
     files = []
@@ -96,7 +111,7 @@ def test_pool_matches_one_process_and_reports_bad_files(tmp_path: Path) -> None:
     files.append((bad, bad.name, bad.stat().st_size))
     pooled = list(scan_files(files, workers=2, min_bytes=0))
     assert [o.rel for o in pooled] == [rel for _, rel, _ in files]
-    assert pooled[-1].result is None and pooled[-1].note and "not UTF-8" in pooled[-1].note
+    assert pooled[-1].result is not None  # decoded with replacement by the index: scanned, not dropped
     for (path, rel, _), outcome in zip(files[:-1], pooled[:-1], strict=True):
         assert outcome.result is not None
         want = scan_file(path, rel)
@@ -162,17 +177,20 @@ def test_big_files_split_into_parts_give_the_whole_file_result(tmp_path: Path) -
     assert split[2].result is None and split[2].note and "not UTF-8" in split[2].note
 
 
-def test_pool_falls_back_in_process_when_workers_die(tmp_path: Path) -> None:
-    """A caller whose script has no ``__main__`` guard breaks spawned workers: still scanned."""
+def test_pool_works_from_a_script_without_a_main_guard(tmp_path: Path) -> None:
+    """Workers are isolated interpreters, not multiprocessing children: an unguarded caller is fine."""
     for i in range(3):
         (tmp_path / f"f{i}.log").write_text("x\nssn: 123-45-6780\n")
-    script = tmp_path / "unguarded.py"
+    script = tmp_path.parent / f"{tmp_path.name}-unguarded.py"
     script.write_text(
-        "import pathlib, sys\n"
-        "from pulsecheck.stages.phi.pool import scan_files\n"
+        "import pathlib, threading\n"
+        "from pulsecheck.runtime import Runtime\n"
+        "from pulsecheck.sources.tree import FileIndex\n"
+        "from pulsecheck.stages.phi.pool import scan_entries\n"
         f"root = pathlib.Path({str(tmp_path)!r})\n"
-        "files = [(p, p.name, p.stat().st_size) for p in sorted(root.glob('*.log'))]\n"
-        "out = list(scan_files(files, workers=2, min_bytes=0))\n"
+        "index = FileIndex(root)\n"
+        "rt = Runtime(cpus=2).for_stage('phi', root.parent, threading.Event())\n"
+        "out = list(scan_entries(index, index.files(), runtime=rt, workers=2, min_bytes=0))\n"
         "print([(o.rel, o.result.kinds['ssn'].lines) for o in out])\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[('f0.log', [2]), ('f1.log', [2]), ('f2.log', [2])]"

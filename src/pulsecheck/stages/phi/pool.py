@@ -1,30 +1,44 @@
-"""Scan many files on every core: a process pool once there is enough data to pay for it.
+"""Scan the index's files for PHI, in the engine's isolated workers once there is enough data.
 
-The detectors are CPU-bound Python, so threads would share one core; worker processes each
-stream their own files. Results come back in submission order (stable reports) and at most a
-few files per worker are in flight, so memory stays flat however many files there are. A big
-file is split into parts (``parts``) so that it, too, uses every core. Small scans stay
-in-process: starting workers costs more than it saves below ``PARALLEL_MIN_BYTES``.
+The detectors are CPU-bound Python, so threads would share one core; the stage leases worker
+slots from the audit's CPU budget and runs them in ``ctx.runtime.pool`` (isolated interpreters
+in the stage's scratch, killed with the stage: never ``multiprocessing``, whose spawned children
+import from the repository's directory). Files come from the file index, so their text is read
+once for every stage; a big file is instead streamed by the worker from disk in parts
+(:mod:`.parts`) so that it, too, uses every worker. Results come back in file order and at most
+a few jobs per worker are in flight. Small scans stay in-process: below ``PARALLEL_MIN_BYTES``
+starting workers costs more than it saves.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import io
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pulsecheck.stages.phi import parts
 from pulsecheck.stages.phi.scanfile import FileResult, scan_file
 
+if TYPE_CHECKING:
+    from pulsecheck.runtime import StageRuntime
+    from pulsecheck.sources.tree import FileEntry, FileIndex
+
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 IN_FLIGHT_PER_WORKER = 4
+_MIN_BYTES_ENV = "PULSECHECK_PARALLEL_MIN_BYTES"
+
+
+def parallel_min_bytes(default: int = PARALLEL_MIN_BYTES) -> int:
+    """The data size from which workers are started (``PULSECHECK_PARALLEL_MIN_BYTES`` lowers it
+    for tests and benchmarks)."""
+    raw = os.environ.get(_MIN_BYTES_ENV, "")
+    return int(raw) if raw.isdigit() else default
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +50,43 @@ class Outcome:
     note: str | None = None
 
 
+class _TextFile:
+    """The text the index already read, offered where :mod:`.scanfile` opens a path.
+
+    scanfile streams from a path (``open``, ``read_text``, ``stat``); handing it this instead
+    scans the shared text without a second read of the file."""
+
+    def __init__(self, rel: str, data: bytes) -> None:
+        self.name = rel.rsplit("/", 1)[-1]
+        self._data = data
+
+    def open(self, mode: str = "rb") -> io.BytesIO:
+        return io.BytesIO(self._data)
+
+    def read_text(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self._data.decode(encoding, errors)
+
+    def read_bytes(self) -> bytes:
+        return self._data
+
+    def stat(self) -> os.stat_result:
+        return os.stat_result((0o100644, 0, 0, 1, 0, 0, len(self._data), 0, 0, 0))
+
+
 def _guard(rel: str, exc: Exception) -> Outcome:
     if isinstance(exc, UnicodeDecodeError):
         return Outcome(rel, None, f"{rel}: not UTF-8 text (binary content?), not scanned for PHI")
     if isinstance(exc, OSError):
         return Outcome(rel, None, f"{rel}: unreadable ({exc.strerror or exc})")
     raise exc
+
+
+def scan_text(rel: str, text: str) -> Outcome:
+    """One file's text (as the index decoded it) through every PHI detector."""
+    try:
+        return Outcome(rel, scan_file(cast(Path, _TextFile(rel, text.encode("utf-8", "replace"))), rel))
+    except (UnicodeDecodeError, OSError) as exc:
+        return _guard(rel, exc)
 
 
 def scan_one(abs_path: str, rel: str) -> Outcome:
@@ -51,83 +96,108 @@ def scan_one(abs_path: str, rel: str) -> Outcome:
         return _guard(rel, exc)
 
 
-def _part(abs_path: str, rel: str, start: int, end: int) -> tuple[FileResult, int] | Outcome:
+def scan_part(abs_path: str, rel: str, start: int, end: int) -> tuple[FileResult, int] | Outcome:
     try:
         return parts.scan_part(Path(abs_path), rel, start, end)
     except (UnicodeDecodeError, OSError) as exc:
         return _guard(rel, exc)
 
 
-def _structure(abs_path: str, rel: str) -> FileResult | Outcome:
+def scan_structure(abs_path: str, rel: str) -> FileResult | Outcome:
     try:
         return parts.scan_whole_structure(Path(abs_path), rel)
     except (UnicodeDecodeError, OSError) as exc:
         return _guard(rel, exc)
 
 
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+_Job = tuple[str, tuple[Any, ...]]  # ("module:function", args)
+_HERE = "pulsecheck.stages.phi.pool"
 
 
-def scan_files(files: Sequence[tuple[Path, str, int]], workers: int = 0, cancel: threading.Event | None = None,
-               min_bytes: int = PARALLEL_MIN_BYTES, part_bytes: int = parts.PART_BYTES) -> Iterator[Outcome]:
-    """Outcomes of ``(abs_path, rel, size)`` files, in order; ``workers=0`` means every core,
-    and fewer than ``min_bytes`` in all are scanned in this process. Files over two
-    ``part_bytes`` are split into parts that several workers scan at once."""
-    workers = min(workers or usable_cpus(), len(files))
-    done = 0
-    if workers > 1 and sum(size for _, _, size in files) >= min_bytes:
+class _Jobs:
+    """A file's jobs: its text (read from the index here), or its parts streamed from disk."""
+
+    def __init__(self, index: FileIndex, part_bytes: int) -> None:
+        self.index = index
+        self.part_bytes = part_bytes
+
+    def of(self, entry: FileEntry, split: bool = True) -> list[_Job] | Outcome:
+        if entry.size <= 2 * self.part_bytes:
+            text = self.index.text(entry)
+            if text is None:
+                return Outcome(entry.path, None, f"{entry.path}: could not be read now, not scanned for PHI")
+            return [(f"{_HERE}:scan_text", (entry.path, text))]
+        path = self.index.abs_path(entry)
+        if not split:
+            return [(f"{_HERE}:scan_one", (str(path), entry.path))]
         try:
-            for outcome in _pooled(files, workers, cancel, part_bytes):
-                done += 1
-                yield outcome
-            return
-        except BrokenProcessPool:
-            pass  # a worker died (killed, or the caller's main module re-runs on import): go on here
-    for abs_path, rel, _ in files[done:]:
-        if cancel is not None and cancel.is_set():
-            return
-        yield scan_one(str(abs_path), rel)
+            ranges = parts.split_points(path, entry.size, self.part_bytes)
+        except OSError:
+            return [(f"{_HERE}:scan_one", (str(path), entry.path))]  # reports the error itself
+        return [(f"{_HERE}:scan_structure", (str(path), entry.path))] + \
+            [(f"{_HERE}:scan_part", (str(path), entry.path, a, b)) for a, b in ranges]
 
 
-def _pooled(files: Sequence[tuple[Path, str, int]], workers: int, cancel: threading.Event | None,
-            part_bytes: int) -> Iterator[Outcome]:
-    # "spawn": the caller may have threads (engine, progress), and fork would copy their locks.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[tuple[str, list[Future[Any]]]] = deque()
-        todo = iter(files)
+def scan_entries(
+    index: FileIndex, entries: Sequence[FileEntry], *, runtime: StageRuntime | None = None,
+    workers: int | None = None, cancel: threading.Event | None = None, min_bytes: int | None = None,
+    part_bytes: int = parts.PART_BYTES,
+) -> Iterator[Outcome]:
+    """Outcomes of ``entries`` in order: in workers leased from ``runtime`` when there are at
+    least ``min_bytes`` and more than one slot is granted, else in this process."""
+    cancel = cancel or threading.Event()
+    jobs = _Jobs(index, part_bytes)
+    threshold = parallel_min_bytes() if min_bytes is None else min_bytes
+    wanted = min(workers or (runtime.cpu.total if runtime is not None else 1), len(entries))
+    if runtime is not None and wanted > 1 and sum(e.size for e in entries) >= threshold:
+        with runtime.cpu.lease(wanted, cancel) as granted:
+            if granted > 1:
+                yield from _pooled(runtime, granted, entries, jobs, cancel)
+                return
+    for entry in entries:
+        if cancel.is_set():
+            return
+        planned = jobs.of(entry, split=False)
+        yield planned if isinstance(planned, Outcome) else _run_here(planned[0])
+
+
+def _run_here(job: _Job) -> Outcome:
+    name, args = job
+    fn: Callable[..., Outcome] = {"scan_text": scan_text, "scan_one": scan_one}[name.partition(":")[2]]
+    return fn(*args)
+
+
+def _pooled(runtime: StageRuntime, workers: int, entries: Sequence[FileEntry], jobs: _Jobs,
+            cancel: threading.Event) -> Iterator[Outcome]:
+    from pulsecheck.runtime import WorkerError
+
+    with runtime.pool(workers) as pool:
+        pending: deque[tuple[str, list[Future[Any]] | Outcome]] = deque()
+        todo = iter(entries)
         in_flight = 0
-        try:
-            while True:
-                while in_flight < workers * IN_FLIGHT_PER_WORKER:
-                    job = next(todo, None)
-                    if job is None:
-                        break
-                    futures = _submit(pool, job, part_bytes)
-                    pending.append((job[1], futures))
-                    in_flight += len(futures)
-                if not pending or (cancel is not None and cancel.is_set()):
-                    return
-                rel, futures = pending.popleft()
-                in_flight -= len(futures)
-                yield _collect(rel, [f.result() for f in futures])
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _submit(pool: ProcessPoolExecutor, job: tuple[Path, str, int], part_bytes: int) -> list[Future[Any]]:
-    """One future for a file, or one per part plus its structure pass for a big one."""
-    path, rel, size = job
-    if size <= 2 * part_bytes:
-        return [pool.submit(scan_one, str(path), rel)]
-    try:
-        ranges = parts.split_points(path, size, part_bytes)
-    except OSError:
-        return [pool.submit(scan_one, str(path), rel)]  # reports the error itself
-    return [pool.submit(_structure, str(path), rel)] + [pool.submit(_part, str(path), rel, a, b) for a, b in ranges]
+        while True:
+            while in_flight < workers * IN_FLIGHT_PER_WORKER:
+                entry = next(todo, None)
+                if entry is None:
+                    break
+                planned = jobs.of(entry)
+                if isinstance(planned, Outcome):
+                    pending.append((entry.path, planned))
+                    continue
+                futures = [pool.submit(fn, *args) for fn, args in planned]
+                pending.append((entry.path, futures))
+                in_flight += len(futures)
+            if not pending or cancel.is_set():
+                return
+            rel, waiting = pending.popleft()
+            if isinstance(waiting, Outcome):
+                yield waiting
+                continue
+            in_flight -= len(waiting)
+            try:
+                yield _collect(rel, [f.result() for f in waiting])
+            except WorkerError as exc:
+                yield Outcome(rel, None, f"{rel}: PHI worker failed ({str(exc)[:200]}), not scanned")
 
 
 def _collect(rel: str, results: list[Any]) -> Outcome:

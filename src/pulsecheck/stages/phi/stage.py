@@ -11,16 +11,18 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pulsecheck.model import FileLocation, Finding, Occurrence, Rule, Severity, Targets
+from pulsecheck.saferead import ReadRefused
 from pulsecheck.sources.git_history import is_git_repo, iter_history
-from pulsecheck.sources.worktree import iter_files
+from pulsecheck.sources.tree import FileEntry, FileIndex
+from pulsecheck.sources.workspace import report_tree_skips, tree_for
 from pulsecheck.stages.interface import StageContext, StageSkip
 from pulsecheck.stages.phi import structured
 from pulsecheck.stages.phi.options import PhiOptions
-from pulsecheck.stages.phi.pool import scan_files
+from pulsecheck.stages.phi.pool import scan_entries
 from pulsecheck.stages.phi.rules import rules_by_kind
 from pulsecheck.stages.phi.scanfile import FileResult, scan_text_into
 
-VENDORED = ("*node_modules/*", ".venv/*", "venv/*", "*/.venv/*", "*site-packages/*", "*.min.js", "*.map")
+_DICOM_MAGIC_AT = 128
 _KIND_LABEL = {"dob_with_name": "date of birth with name", "icd10_with_name": "ICD-10 code with name"}
 
 
@@ -65,18 +67,14 @@ class PhiStage:
         if root is None or not root.is_dir():
             raise StageSkip("no repository path to scan")
         opts: PhiOptions = ctx.options
-        exclude = (*VENDORED, *ctx.settings.exclude, *opts.exclude)
-        binaries: list[str] = []
-
-        def on_skip(rel: str, reason: str) -> None:
-            if reason == "binary":
-                binaries.append(rel)
-            elif "symlink" not in reason:
-                ctx.note(f"{rel}: not scanned for PHI ({reason})")
-
-        files = [(sf.abs_path, sf.path, sf.size) for sf in iter_files(
-            root, exclude=exclude, max_bytes=opts.max_bytes, on_skip=on_skip)]
-        for outcome in scan_files(files, workers=opts.workers or 0, cancel=ctx.cancel):
+        index = tree_for(ctx.workspace, root, tuple(ctx.settings.exclude))
+        report_tree_skips(ctx.workspace, index, ctx.note, ctx.facts)
+        entries = index.files(max_bytes=opts.max_bytes, exclude=opts.exclude)
+        too_big = [e for e in index.files(exclude=opts.exclude) if e.size > opts.max_bytes]
+        if too_big:
+            ctx.note(f"{len(too_big)} files over the PHI size limit ({opts.max_bytes} bytes) not scanned: "
+                     + ", ".join(e.path for e in too_big[:5]) + (", ..." if len(too_big) > 5 else ""))
+        for outcome in scan_entries(index, entries, runtime=ctx.runtime, workers=opts.workers, cancel=ctx.cancel):
             if outcome.result is None:
                 ctx.note(outcome.note or f"{outcome.rel}: not scanned for PHI")
                 continue
@@ -85,31 +83,30 @@ class PhiStage:
             yield from findings_for(outcome.rel, outcome.result)
         if ctx.cancel.is_set():
             return
-        yield from self._dicom(root, binaries, ctx)
+        yield from self._dicom(index, index.files(kinds=("binary",), exclude=opts.exclude), ctx)
         if opts.history and is_git_repo(root):
             yield from self._history(root, ctx)
 
-    def _dicom(self, root: Path, binaries: list[str], ctx: StageContext) -> Iterator[Finding]:
-        for rel in binaries:
-            path = root / rel
-            if not rel.lower().endswith((".dcm", ".dicom")):
+    def _dicom(self, index: FileIndex, binaries: list[FileEntry], ctx: StageContext) -> Iterator[Finding]:
+        """DICOM files (by name, or by the ``DICM`` magic after the 128-byte preamble)."""
+        for entry in binaries:
+            if not entry.path.lower().endswith((".dcm", ".dicom")):
                 try:
-                    with path.open("rb") as fh:
-                        fh.seek(128)
-                        if fh.read(4) != b"DICM":
-                            continue
-                except OSError:
+                    head = index.head(entry, _DICOM_MAGIC_AT + 4)
+                except ReadRefused:
                     continue
-            tags = structured.dicom_patient(path)
+                if head[_DICOM_MAGIC_AT:] != b"DICM":
+                    continue
+            tags = structured.dicom_patient(index.abs_path(entry))
             if tags is None:
-                ctx.note(f"{rel}: looks like DICOM but could not be parsed")
+                ctx.note(f"{entry.path}: looks like DICOM but could not be parsed")
                 continue
             if tags:
                 result = FileResult()
                 t = result.tally("dicom_patient")
                 t.add(1)
                 t.details |= set(tags)
-                yield from findings_for(rel, result)
+                yield from findings_for(entry.path, result)
 
     def _history(self, root: Path, ctx: StageContext) -> Iterator[Finding]:
         """Added lines of every commit; files still in the tree with the same hits are reported once."""

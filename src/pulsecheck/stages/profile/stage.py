@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from pulsecheck.model import Finding, Rule, Targets
-from pulsecheck.sources.worktree import iter_files, read_text
+from pulsecheck.sources.exclude import is_excluded
+from pulsecheck.sources.filetypes import is_vendored
+from pulsecheck.sources.tree import FileIndex, Skip
+from pulsecheck.sources.workspace import Workspace, report_tree_skips, tree_for
 from pulsecheck.stages.interface import StageContext, StageSkip
 from pulsecheck.stages.profile.appkind import DOC_FILE, classify_app
 from pulsecheck.stages.profile.colocation import RULE, colocation_findings
@@ -20,8 +23,6 @@ from pulsecheck.stages.profile.datamap.build import DataMapBuilder
 from pulsecheck.stages.profile.options import MAX_BYTES, ProfileOptions
 from pulsecheck.stages.profile.stack import StackScanner
 
-VENDORED = ("*node_modules/*", ".venv/*", "venv/*", "*/.venv/*", "*site-packages/*", "vendor/*",
-            "*/vendor/*", "*bower_components/*", ".tox/*", "*.min.js", "dist/*", "build/*")
 # Skipped files worth a note: ones the data map or the stack would have read (a 1 GB dump named
 # schema.sql, a binary called openapi.json); a skipped image or archive is not news.
 _NOTED_SKIPS = (".py", ".prisma", ".sql", ".json", ".yaml", ".yml", ".graphql", ".gql", ".rb", ".java", ".kt",
@@ -29,29 +30,45 @@ _NOTED_SKIPS = (".py", ".prisma", ".sql", ".json", ".yaml", ".yml", ".graphql", 
 
 
 def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[str], None] = lambda _m: None,
-                  max_bytes: int = MAX_BYTES) -> dict[str, Any]:
-    """Profile facts for a directory (library entry point, also used by ``pulsecheck profile``)."""
+                  max_bytes: int = MAX_BYTES, tree: FileIndex | None = None) -> dict[str, Any]:
+    """Profile facts for a directory (library entry point, also used by ``pulsecheck profile``).
+
+    ``tree`` is the audit's file index (its text is shared with the other stages); without one
+    a new index of ``root`` is built. Vendored trees (``node_modules``, ``.venv``...) are not read.
+    """
+    index = tree if tree is not None else FileIndex(root)
     stack = StackScanner(note)
     datamap = DataMapBuilder(note)
     docs: dict[str, str] = {}
-
-    def skipped(rel: str, reason: str) -> None:
-        if rel.lower().endswith(_NOTED_SKIPS):
-            note(f"{rel}: not read ({reason})")
-
-    for sf in iter_files(root, exclude=(*VENDORED, *exclude), max_bytes=max_bytes, on_skip=skipped):
-        try:
-            text = read_text(sf)
-        except OSError as exc:
-            note(f"{sf.path}: unreadable ({exc.strerror or exc})")
+    for skip in index.skipped:
+        _note_skip(skip, exclude, note)
+    for entry in index.files(exclude=exclude):
+        if entry.size > max_bytes:
+            _note_skip(Skip(entry.path, f"larger than {max_bytes} bytes ({entry.size})"), (), note)
             continue
-        stack.add(sf.path, sf.size, text)
-        datamap.add(sf.path, text)
-        if DOC_FILE.search(sf.path) and sf.path.count("/") <= 2:
-            docs[sf.path] = text[:200_000]
+        text = index.text(entry)
+        if text is None:
+            note(f"{entry.path}: unreadable (changed since the walk)")
+            continue
+        stack.add(entry.path, entry.size, text)
+        datamap.add(entry.path, text)
+        if DOC_FILE.search(entry.path) and entry.path.count("/") <= 2:
+            docs[entry.path] = text[:200_000]
     stack_facts = stack.facts()
     data_map = datamap.build()
     return {"stack": stack_facts, "app_kind": classify_app(docs, data_map, stack_facts), "data_map": data_map}
+
+
+def _note_skip(skip: Skip, exclude: Sequence[str], note: Callable[[str], None]) -> None:
+    if skip.path.lower().endswith(_NOTED_SKIPS) and not is_vendored(skip.path) and not is_excluded(skip.path, exclude):
+        note(f"{skip.path}: not read ({skip.reason})")
+
+
+def profile_directory(root: Path, note: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    """``pulsecheck profile PATH``: the profile of a directory through its own workspace."""
+    workspace = Workspace.for_directory(root)
+    assert workspace.tree is not None
+    return build_profile(root, note=note, tree=workspace.tree)
 
 
 class ProfileStage:
@@ -69,8 +86,8 @@ class ProfileStage:
         if ctx.repo is None or not ctx.repo.is_dir():
             raise StageSkip("no repository path to profile")
         opts: ProfileOptions = ctx.options
-        exclude = tuple(ctx.settings.exclude) + opts.exclude
-        facts = build_profile(ctx.repo, exclude=exclude, note=ctx.note,
-                              max_bytes=opts.max_bytes)
+        index = tree_for(ctx.workspace, ctx.repo, tuple(ctx.settings.exclude))
+        report_tree_skips(ctx.workspace, index, ctx.note, ctx.facts)
+        facts = build_profile(ctx.repo, exclude=opts.exclude, note=ctx.note, max_bytes=opts.max_bytes, tree=index)
         ctx.facts.update(facts)
         yield from colocation_findings(facts["data_map"], facts["stack"])

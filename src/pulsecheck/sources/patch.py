@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MARK = "\x00pulsecheck-commit "
 _HUNK = re.compile(r"@@(@*) (?:-\d+(?:,\d+)? )+\+(\d+)(?:,\d+)? @@")
@@ -153,3 +154,33 @@ def locate(text: str, line_start: int) -> PatchPlace | None:
         if body and body[0] != "\\" and "-" not in body[:parents]:
             n += 1
     return PatchPlace(commit, author, date, path, n)
+
+
+_SECTION = re.compile(r"(?=\n(?:diff --|\x00pulsecheck-commit ))")
+
+
+def read_segment(path: str | Path) -> str:
+    """The text of one history segment file (see :class:`~.history.History`)."""
+    with open(path, "rb") as fh:
+        return fh.read().decode("utf-8", "replace")
+
+
+def drop_binary(text: str) -> tuple[str, list[str]]:
+    """``text`` without the file sections whose added lines hold NUL bytes, and their paths.
+
+    History is read with ``--text`` (attributes cannot hide a file), so binary-ness is decided
+    here, by content, as git itself would (a NUL byte). The only other NUL in a segment is the
+    one starting each commit header, which is never at the start of a patch line."""
+    if text.count("\x00") == text.count(MARK):
+        return text, []
+    kept: list[str] = []
+    dropped: list[str] = []
+    for piece in _SECTION.split(text):
+        header = 1 if piece.startswith(("\n" + MARK, MARK)) else 0
+        if piece.count("\x00") > header:
+            plus = piece.find("\n+++ ")
+            path = _target_path(piece[plus + 1:piece.find("\n", plus + 1)]) if plus >= 0 else None
+            dropped.append(path or "?")
+            continue
+        kept.append(piece)
+    return "".join(kept), dropped

@@ -12,7 +12,9 @@ from sources.gitutil import ENV, commit_files, git, init
 
 from pulsecheck import engine
 from pulsecheck.model import Targets
+from pulsecheck.runtime import Runtime
 from pulsecheck.settings import Settings
+from pulsecheck.sources.history import History
 from pulsecheck.stages.secrets import STAGE
 from pulsecheck.stages.secrets.history import scan_history
 from pulsecheck.stages.secrets.matcher import Scanner
@@ -70,15 +72,20 @@ def test_no_history_option_and_since(tmp_path: Path) -> None:
 
 
 def test_parallel_workers_agree_with_serial(tmp_path: Path) -> None:
+    """One segment is scanned in-process, many in pool workers: the same occurrences."""
     repo, _, _ = history_repo(tmp_path)
     scanner = Scanner(builtin_rules())
-    gaps: list[str] = []
-    serial, _ = scan_history(repo, scanner, since=None, workers=1, cancel=threading.Event(), on_gap=gaps.append)
-    parallel, size = scan_history(repo, scanner, since=None, workers=2, cancel=threading.Event(),
-                                  on_gap=gaps.append, serial_below=0)
-    assert gaps == [] and size > 0
-    key = lambda o: (o.commit, o.path, o.line, o.secret)  # noqa: E731
-    assert sorted(map(key, parallel)) == sorted(map(key, serial)) and len(serial) == 3
+    got = []
+    for n, segment_bytes in enumerate((1 << 20, 64)):
+        runtime = Runtime(cpus=2)
+        history = History(repo, tmp_path / f"h{n}", runtime.sources, segment_bytes=segment_bytes)
+        gaps: list[str] = []
+        found, size = scan_history(history, scanner, runtime.for_stage("secrets", tmp_path, threading.Event()),
+                                   workers=2, cancel=threading.Event(), on_gap=gaps.append, on_note=gaps.append)
+        assert gaps == [] and size > 0
+        got.append(sorted((o.commit, o.path, o.line, o.secret) for o in found))
+        assert (len(list(history.segments())) > 1) == (n == 1)
+    assert got[0] == got[1] and len(got[0]) == 3
 
 
 def test_bad_input_repo_scans_with_every_skip_reported(tmp_path: Path) -> None:

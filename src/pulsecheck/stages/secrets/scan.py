@@ -7,15 +7,20 @@ incomplete scan can never look clean.
 
 from __future__ import annotations
 
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
 from pulsecheck.model import Finding
 from pulsecheck.options import compile_re2
-from pulsecheck.sources.git_history import is_git_repo
+from pulsecheck.runtime import Runtime, StageRuntime
+from pulsecheck.sources.exclude import is_excluded
+from pulsecheck.sources.git_history import Repository
+from pulsecheck.sources.history import History
 from pulsecheck.sources.worktree import iter_files
 from pulsecheck.stages.secrets.findings import (
     DEFAULT_SALT,
@@ -65,6 +70,22 @@ def build_scanner(opts: SecretsOptions, root: Path, note: Callable[[str], None])
     return Scanner(rules, allow)
 
 
+@contextmanager
+def _history_source(root: Path, history: History | None, runtime: StageRuntime | None,
+                    cancel: threading.Event) -> Iterator[tuple[History, StageRuntime]]:
+    """The audit's history and runtime, or ones of this scan alone (killed and removed after it)."""
+    if history is not None and runtime is not None:
+        yield history, runtime
+        return
+    with tempfile.TemporaryDirectory(prefix="pulsecheck-secrets-") as scratch:
+        stage_rt = runtime or Runtime().for_stage("secrets", Path(scratch), cancel)
+        try:
+            yield history or History(root, Path(scratch) / "history", stage_rt.runtime.sources), stage_rt
+        finally:
+            if runtime is None:
+                stage_rt.runtime.kill_all()
+
+
 def _path_allowed(path: str, allow: Allowlist) -> bool:
     return any(fnmatch(path, g) for g in allow.paths) or any(r.search(path) for r in allow.path_regexes)
 
@@ -94,44 +115,50 @@ def scan_worktree(root: Path, scanner: Scanner, opts: SecretsOptions, exclude: S
 def scan_directory(
     root: Path, opts: SecretsOptions, *, note: Callable[[str], None], gap: Callable[[str], None],
     cancel: threading.Event | None = None, exclude: Sequence[str] = (), stats: ScanStats | None = None,
+    history: History | None = None, runtime: StageRuntime | None = None,
 ) -> list[Finding]:
-    """Findings for ``root`` per ``opts`` (see :class:`SecretsOptions`)."""
+    """Findings for ``root`` per ``opts`` (see :class:`SecretsOptions`).
+
+    ``history`` is the audit's shared :class:`History` (the engine's workspace) and ``runtime``
+    the stage's; without them (a library call) both are made here for this one scan."""
     cancel = cancel or threading.Event()
     stats = stats or ScanStats()
     scanner = build_scanner(opts, root, note)
-    git = (root / ".git").exists() and is_git_repo(root)
-    occurrences: list[Occurrence] = []
-    history_result: list[tuple[list[Occurrence], int]] = []
-    worker: threading.Thread | None = None
-    if opts.history and not opts.staged:
-        if git:
-            def run_history() -> None:
-                history_result.append(scan_history(root, scanner, since=opts.since, cancel=cancel, on_gap=gap,
-                                                   workers=opts.jobs or default_workers()))
+    with _history_source(root, history, runtime, cancel) as (source, stage_rt):
+        source = source.for_range(opts.since)
+        repo = source.repository
+        occurrences: list[Occurrence] = []
+        history_result: list[tuple[list[Occurrence], int]] = []
+        worker: threading.Thread | None = None
+        if opts.history and not opts.staged:
+            if repo is not None:
+                def run_history() -> None:
+                    history_result.append(scan_history(source, scanner, stage_rt, cancel=cancel, on_gap=gap,
+                                                       on_note=note, workers=opts.jobs or default_workers()))
 
-            worker = threading.Thread(target=run_history, name="secrets-history", daemon=True)
-            worker.start()
-        else:
-            note(f"{display_path(str(root))}: not a git repository, history not scanned (working tree only)")
-    if opts.staged:
-        if git:
-            occurrences += scan_staged(root, scanner, gap)
-        else:
-            gap(f"{display_path(str(root))}: --staged needs a git repository; nothing was scanned")
-    elif opts.worktree:
-        # while the history workers hold every core, more processes for the tree would only contend
-        occurrences += scan_worktree(root, scanner, opts, exclude, cancel, stats, note, gap,
-                                     workers=1 if worker is not None else None)
-    if worker is not None:
-        worker.join()
-        for occs, size in history_result:
-            occurrences += occs
-            stats.patch_bytes += size
-        if not history_result:
-            gap("git history scan failed before it finished: history not fully scanned")
+                worker = threading.Thread(target=run_history, name="secrets-history", daemon=True)
+                worker.start()
+            else:
+                note(f"{display_path(str(root))}: not a git repository, history not scanned (working tree only)")
+        if opts.staged:
+            if isinstance(repo, Repository):
+                occurrences += scan_staged(root, scanner, gap)
+            else:
+                gap(f"{display_path(str(root))}: --staged needs a git repository; nothing was scanned")
+        elif opts.worktree:
+            # while the history workers hold every core, more processes for the tree would only contend
+            occurrences += scan_worktree(root, scanner, opts, exclude, cancel, stats, note, gap,
+                                         workers=1 if worker is not None else None)
+        if worker is not None:
+            worker.join()
+            for occs, size in history_result:
+                occurrences += occs
+                stats.patch_bytes += size
+            if not history_result:
+                gap("git history scan failed before it finished: history not fully scanned")
     if stats.skipped > MAX_NOTES:
         note(f"... and {stats.skipped - MAX_NOTES} more files not scanned (binary, too large or symlinks)")
     kept = [o for o in occurrences if plausible(o, scanner.rules[o.rule])
             and not _path_allowed(o.path, scanner.allowlist)
-            and not any(fnmatch(o.path, g) for g in exclude)]
+            and not is_excluded(o.path, exclude)]
     return build_findings(kept, scanner.rules, salt=opts.salt or DEFAULT_SALT)

@@ -30,8 +30,9 @@ class SecretsStage:
         root = ctx.repo
         if root is None:
             return
+        history = ctx.workspace.history if ctx.workspace is not None else None
         yield from scan_directory(root, opts, note=ctx.note, gap=ctx.gap, cancel=ctx.cancel,
-                                  exclude=ctx.settings.exclude)
+                                  exclude=ctx.settings.exclude, history=history, runtime=ctx.runtime)
 
 
 STAGE = SecretsStage()

@@ -1,37 +1,69 @@
-"""A history-scan worker process: ``python -m pulsecheck.stages.secrets.worker``.
+"""Jobs the secrets stage runs in worker processes, and the worker's own entry point.
 
-The parent (:mod:`.history` or :mod:`.tree`) writes pickled messages to stdin: first the scanner
-setup ``(rules, allowlist)``, then one job at a time, then None. A job is either
-``("commits", root, ids)`` (a history segment; answer ``(occurrences, gaps, patch_bytes)``) or
-``("files", [(path, abs_path, size), ...])`` (a working-tree batch; answer a
-:data:`.tree.BatchResult`). A plain
-subprocess rather than multiprocessing: it needs nothing from the parent's ``__main__``, so
-it works the same from the CLI, a test runner or a user's unguarded script. The pipe only
-ever carries our own objects between our own processes.
+History: :func:`init_scanner` is the :class:`~pulsecheck.runtime.pool.WorkerPool` initializer
+(one Scanner per worker, built once) and :func:`scan_segment` scans one segment file of the
+audit's :class:`~pulsecheck.sources.history.History`; no patch text crosses a process boundary,
+only the few occurrences found come back.
+
+Working tree (until its batches move onto the runtime pool): :func:`spawn_worker` starts
+``pulsecheck.stages.secrets.worker`` isolated (``python -I``, clean environment, fixed import
+path: a ``pulsecheck/`` planted in the scanned repository is never imported), which reads pickled
+``(rules, allowlist)``, then ``("files", [(path, abs_path, size), ...])`` jobs (answered with a
+:data:`.tree.BatchResult`) until None.
 """
 
 from __future__ import annotations
 
+import contextlib
 import pickle
+import subprocess
 import sys
-from pathlib import Path
+import tempfile
+from collections.abc import Sequence
 
-from pulsecheck.sources.git_history import stream_patch_batches
+from pulsecheck.runtime.isolate import clean_env, python_argv
+from pulsecheck.sources.patch import drop_binary, locate, read_segment
 from pulsecheck.stages.secrets.findings import Occurrence
-from pulsecheck.stages.secrets.matcher import Scanner
+from pulsecheck.stages.secrets.matcher import Allowlist, Scanner
+from pulsecheck.stages.secrets.rules import SecretRule
 from pulsecheck.stages.secrets.tree import scan_batch
 
+SegmentResult = tuple[list[Occurrence], int, list[str]]
+"""(occurrences, patch bytes read, paths of binary file sections skipped)."""
 
-def scan_segment(scanner: Scanner, root: Path, commits: list[str]) -> tuple[list[Occurrence], list[str], int]:
-    from pulsecheck.stages.secrets.history import scan_patch_text
 
-    gaps: list[str] = []
-    found: list[Occurrence] = []
-    size = 0
-    for batch in stream_patch_batches(root, commits=commits, on_gap=gaps.append):
-        size += len(batch)
-        found.extend(scan_patch_text(scanner, batch.decode("utf-8", "replace")))
-    return found, gaps, size
+def init_scanner(rules: Sequence[SecretRule], allowlist: Allowlist) -> Scanner:
+    return Scanner(list(rules), allowlist)
+
+
+def scan_patch_text(scanner: Scanner, text: str) -> list[Occurrence]:
+    """Occurrences on the added lines of one piece of patch text."""
+    out: list[Occurrence] = []
+    for hit in scanner.scan(text, patch=True):
+        place = locate(text, hit.line_start)
+        if place is None:
+            continue
+        out.append(Occurrence(hit.rule, hit.secret, place.path, place.line, hit.column, place.commit,
+                              place.author, place.date, hit.quoted, hit.verified, hit.example))
+    return out
+
+
+def scan_segment(scanner: Scanner, path: str) -> SegmentResult:
+    """Occurrences in one history segment file; binary file sections (NUL bytes) are skipped."""
+    raw = read_segment(path)
+    text, binary = drop_binary(raw)
+    return scan_patch_text(scanner, text), len(raw), binary
+
+
+def spawn_worker(setup: bytes) -> subprocess.Popen[bytes]:
+    """Start one isolated worker process and send it the pickled ``(rules, allowlist)``."""
+    proc = subprocess.Popen(python_argv("pulsecheck.stages.secrets.worker"), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
+                            cwd=tempfile.gettempdir())
+    assert proc.stdin is not None
+    with contextlib.suppress(OSError):  # a dead worker: the first job's read reports it
+        proc.stdin.write(setup)
+    return proc
 
 
 def main() -> int:
@@ -42,11 +74,7 @@ def main() -> int:
         job = pickle.load(stdin)  # noqa: S301
         if job is None:
             return 0
-        if job[0] == "files":
-            result: object = scan_batch(scanner, job[1])
-        else:
-            result = scan_segment(scanner, Path(job[1]), job[2])
-        pickle.dump(result, stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(scan_batch(scanner, job[1]), stdout, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.flush()
 
 

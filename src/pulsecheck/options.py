@@ -20,7 +20,6 @@ linear-time engine can run), :data:`Strings` (a list, never a string split into 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -137,12 +136,6 @@ def _re2_patterns(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
 Strings = Annotated[tuple[str, ...], BeforeValidator(_strings)]
 """A list of non-empty strings (globs, stopwords); a bare string is refused."""
 Re2Patterns = Annotated[tuple[str, ...], BeforeValidator(_strings), AfterValidator(_re2_patterns)]
@@ -153,8 +146,6 @@ Workers = Annotated[int, Field(ge=1, le=MAX_WORKERS)]
 """Worker processes (the engine caps them further by its CPU budget)."""
 Bytes = Annotated[int, Field(ge=1, le=64 * 1024 ** 3)]
 """A size limit in bytes."""
-Seconds = Annotated[float, Field(gt=0), AfterValidator(_finite)]
-"""A positive, finite number of seconds."""
 
 
 def one_line_error(exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> str:

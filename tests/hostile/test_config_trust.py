@@ -17,7 +17,7 @@ import pytest
 from pulsecheck.config import load_settings
 
 from .conftest import Listener
-from .kit import FAKE_KEY, pulsecheck, write
+from .kit import pulsecheck, write
 
 NETWORK = '[stages.deps]\noutdated = true\npypi_url = "{url}"\nnpm_url = "{url}"\n'
 
@@ -59,7 +59,7 @@ def test_user_only_options_from_the_repository_are_ignored_with_a_warning(tmp_pa
 
 def _self_certifying(tmp_path: Path) -> Path:
     return write(tmp_path / "repo", {
-        "app.py": f'AWS_KEY = "{FAKE_KEY}"\n',
+        ".env": "DB_PASSWORD=Xk39fjsl2PaB1cQz\n",  # a generic password: high
         "pulsecheck.toml": '[rules]\ndisable = ["*"]\n',
     })
 
@@ -86,13 +86,13 @@ def test_no_repo_config_ignores_the_repositorys_config(tmp_path: Path, how: tupl
                      report=out, env=env)
     assert run.returncode == 1, run.stderr[-2000:]
     assert run.report is not None and run.report["config_effects"] == []
-    assert any(f["rule_id"].startswith("secrets.aws") for f in run.report["findings"])
+    assert [f["rule_id"] for f in run.report["findings"]] == ["secrets.generic-password"]
 
 
 def test_every_narrowing_setting_is_an_effect_with_its_source(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo", {"pulsecheck.toml": (
         'exclude = ["*"]\nstages = ["secrets", "deps"]\n'
-        '[rules]\ndisable = ["*"]\n[rules.severity]\n"secrets.aws-access-key" = "info"\n')})
+        '[rules]\ndisable = ["*"]\n[rules.severity]\n"secrets.generic-password" = "info"\n')})
     user = write(tmp_path / "me", {"config.toml": '[stages.secrets.allowlist]\nregexes = [".*"]\n'
                                                   'stopwords = ["example"]\n'}) / "config.toml"
     env = {"PULSECHECK_USER_CONFIG": str(user), "PULSECHECK_EXCLUDE": "vendor/**"}
@@ -102,7 +102,7 @@ def test_every_narrowing_setting_is_an_effect_with_its_source(tmp_path: Path) ->
     assert got == {
         ("exclude", "PULSECHECK_EXCLUDE", "vendor/**", "environment PULSECHECK_EXCLUDE"),
         ("disabled-rule", "rules.disable", "*", here),
-        ("severity", "rules.severity", "secrets.aws-access-key = info", here),
+        ("severity", "rules.severity", "secrets.generic-password = info", here),
         ("stage-disabled", "stages", "profile", here),
         ("stage-disabled", "stages", "phi", here),
         ("allowlist", "stages.secrets.allowlist.regexes", ".*", f"{user} (user)"),

@@ -19,19 +19,27 @@ with ``enabled = false`` in its own table.
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from pulsecheck.config_effects import Set, effects_of
 from pulsecheck.config_files import ENV_PREFIX, ConfigError, ConfigFile, config_files
-from pulsecheck.model import Severity
-from pulsecheck.options import BASE_DIR, CONFINE_TO, USER_ONLY, StageOptions, field_trust, one_line_error
+from pulsecheck.config_values import (
+    Err,
+    KeyErr,
+    Layer,
+    bind,
+    set_fields,
+    severity,
+    split,
+    stage_names,
+    str_list,
+    timeout,
+    validate_options,
+)
+from pulsecheck.options import BASE_DIR, CONFINE_TO, USER_ONLY, field_trust
 from pulsecheck.settings import ALL_STAGES, Settings
 from pulsecheck.stage_options import OptionsCatalog, options_catalog
 
@@ -40,25 +48,8 @@ __all__ = ["ENV_PREFIX", "ConfigError", "load_settings"]
 _TOP_KEYS = ("stages", "fail_on", "exclude", "stage_timeout", "baseline", "rules")
 _RULES_KEYS = ("disable", "severity")
 _FLAG_KEYS = ("stages", "fail_on", "baseline", "exclude", "stage_timeout")
-_SEVERITIES = ", ".join(s.value for s in Severity)
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 _DEFAULT_TIMEOUT = float(Settings.model_fields["stage_timeout_s"].default)
-
-Err = Callable[[str], ConfigError]
-"""Builds the error for one key from a description of the problem."""
-KeyErr = Callable[[str, str], ConfigError]
-"""Builds the error for a named key of the config file."""
-
-
-@dataclass
-class _Layer:
-    """What one source sets: Settings fields and stage option fields, each with its origin."""
-
-    values: dict[str, Set] = field(default_factory=dict)
-    options: dict[str, dict[str, Set]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    repository: bool = False
-
 
 def load_settings(
     flags: Mapping[str, object],
@@ -113,7 +104,7 @@ def _env_flag(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"environment {ENV_PREFIX}{name}: '{raw}' is not a boolean (use 1 or 0)")
 
 
-def _from_file(cfg: ConfigFile, repo: Path | None, catalog: OptionsCatalog) -> _Layer:
+def _from_file(cfg: ConfigFile, repo: Path | None, catalog: OptionsCatalog) -> Layer:
     """Validate the pulsecheck table of one config file and turn it into a layer."""
     path, table, prefix = cfg.path, cfg.table, cfg.prefix
 
@@ -123,17 +114,17 @@ def _from_file(cfg: ConfigFile, repo: Path | None, catalog: OptionsCatalog) -> _
     def put(name: str, setting: str, value: Any) -> None:
         layer.values[name] = Set(value, f"{prefix}{setting}", cfg.label)
 
-    layer = _Layer(repository=cfg.trust == "repository")
+    layer = Layer(repository=cfg.trust == "repository")
     root = (repo if repo is not None else path.parent).resolve()
     for key in table:
         if key not in _TOP_KEYS:
             raise err(key, f"unknown key (expected one of: {', '.join(_TOP_KEYS)})")
     if "fail_on" in table:
-        put("fail_on", "fail_on", _severity(table["fail_on"], lambda p: err("fail_on", p)))
+        put("fail_on", "fail_on", severity(table["fail_on"], lambda p: err("fail_on", p)))
     if "exclude" in table:
-        put("exclude", "exclude", tuple(_str_list(table["exclude"], lambda p: err("exclude", p))))
+        put("exclude", "exclude", tuple(str_list(table["exclude"], lambda p: err("exclude", p))))
     if "stage_timeout" in table:
-        put("stage_timeout_s", "stage_timeout", _timeout(table["stage_timeout"], lambda p: err("stage_timeout", p)))
+        put("stage_timeout_s", "stage_timeout", timeout(table["stage_timeout"], lambda p: err("stage_timeout", p)))
     if "baseline" in table:
         if not isinstance(table["baseline"], str) or not table["baseline"]:
             raise err("baseline", "must be a file name (string)")
@@ -147,16 +138,16 @@ def _from_file(cfg: ConfigFile, repo: Path | None, catalog: OptionsCatalog) -> _
     return layer
 
 
-def _stages(value: Any, err: KeyErr, layer: _Layer, cfg: ConfigFile, root: Path, catalog: OptionsCatalog) -> None:
+def _stages(value: Any, err: KeyErr, layer: Layer, cfg: ConfigFile, root: Path, catalog: OptionsCatalog) -> None:
     setting = f"{cfg.prefix}stages"
     if isinstance(value, list):
-        layer.values["stages"] = Set(_stage_names(value, lambda p: err("stages", p)), setting, cfg.label)
+        layer.values["stages"] = Set(stage_names(value, lambda p: err("stages", p)), setting, cfg.label)
         return
     if not isinstance(value, dict):
         raise err("stages", "must be a list of stage names or a table of [stages.<name>] tables")
     enabled = list(ALL_STAGES)
     if "enabled" in value:
-        enabled = list(_stage_names(value["enabled"], lambda p: err("stages.enabled", p)))
+        enabled = list(stage_names(value["enabled"], lambda p: err("stages.enabled", p)))
         setting = f"{cfg.prefix}stages.enabled"
     for name, opts in value.items():
         if name == "enabled":
@@ -180,7 +171,7 @@ def _stages(value: Any, err: KeyErr, layer: _Layer, cfg: ConfigFile, root: Path,
         layer.values["stages"] = Set(tuple(enabled), setting, cfg.label)
 
 
-def _stage_table(name: str, opts: dict[str, Any], err: KeyErr, layer: _Layer, cfg: ConfigFile, root: Path,
+def _stage_table(name: str, opts: dict[str, Any], err: KeyErr, layer: Layer, cfg: ConfigFile, root: Path,
                  catalog: OptionsCatalog) -> dict[str, Set]:
     """One ``[stages.<name>]`` table validated by the stage's model; user-only keys of a
     repository's config dropped with a warning."""
@@ -196,28 +187,13 @@ def _stage_table(name: str, opts: dict[str, Any], err: KeyErr, layer: _Layer, cf
     if layer.repository:
         # Checked like any value (a typo is still an error), then dropped: never taken from here.
         ignored = {k: opts.pop(k) for k in [k for k in opts if field_trust(model, k) == USER_ONLY]}
-        _validate(model, ignored, {BASE_DIR: cfg.path.parent}, f"stages.{name}", make)
+        validate_options(model, ignored, {BASE_DIR: cfg.path.parent}, f"stages.{name}", make)
         layer.warnings += [f"{cfg.label}: stages.{name}.{key} ignored: only your own config, the "
                            "environment or a flag may set it (network, databases, files or resources)"
                            for key in ignored]
     context = {BASE_DIR: cfg.path.parent, CONFINE_TO: root if layer.repository else None}
-    instance = _validate(model, opts, context, f"stages.{name}", make)
-    return _fields(instance, f"{cfg.prefix}stages.{name}", cfg.label)
-
-
-def _validate(model: type[StageOptions], table: Mapping[str, Any], context: dict[str, Any] | None,
-              prefix: str, make: Callable[[str], ConfigError]) -> StageOptions:
-    """``table`` validated by ``model``; a ConfigError built by ``make`` from ``key.path: problem``."""
-    try:
-        return model.model_validate(table, context=context)
-    except ValidationError as exc:
-        raise make(one_line_error(exc, prefix, model)) from None
-
-
-def _fields(instance: StageOptions, setting: str, source: str) -> dict[str, Set]:
-    """The fields a source set explicitly, with their origin."""
-    return {k: Set(getattr(instance, k), f"{setting}.{k}" if setting else k, source)
-            for k in sorted(instance.model_fields_set)}
+    instance = validate_options(model, opts, context, f"stages.{name}", make)
+    return set_fields(instance, f"{cfg.prefix}stages.{name}", cfg.label)
 
 
 def _inside(value: str, base: Path, root: Path | None, err: Err) -> str:
@@ -238,31 +214,31 @@ def _rules(value: Any, err: KeyErr) -> dict[str, tuple[str, Any]]:
             raise err(f"rules.{key}", f"unknown key (expected one of: {', '.join(_RULES_KEYS)})")
     out: dict[str, tuple[str, Any]] = {}
     if "disable" in value:
-        out["disabled_rules"] = ("rules.disable", tuple(_str_list(value["disable"], lambda p: err("rules.disable", p))))
+        out["disabled_rules"] = ("rules.disable", tuple(str_list(value["disable"], lambda p: err("rules.disable", p))))
     if "severity" in value:
         table = value["severity"]
         if not isinstance(table, dict):
             raise err("rules.severity", 'must be a table of "rule.id" = "severity"')
         out["severity_overrides"] = ("rules.severity", {
-            rid: _severity(sev, _bind(err, f'rules.severity."{rid}"')) for rid, sev in table.items()})
+            rid: severity(sev, bind(err, f'rules.severity."{rid}"')) for rid, sev in table.items()})
     return out
 
 
-def _from_env(env: Mapping[str, str], catalog: OptionsCatalog) -> _Layer:
+def _from_env(env: Mapping[str, str], catalog: OptionsCatalog) -> Layer:
     def err(name: str) -> Err:
         return lambda p: ConfigError(f"environment {ENV_PREFIX}{name}: {p}")
 
-    layer = _Layer()
+    layer = Layer()
 
     def put(name: str, var: str, value: Any) -> None:
         layer.values[name] = Set(value, f"{ENV_PREFIX}{var}", f"environment {ENV_PREFIX}{var}")
 
     if env.get(f"{ENV_PREFIX}STAGES", "").strip():
-        put("stages", "STAGES", _stage_names(_split(env[f"{ENV_PREFIX}STAGES"]), err("STAGES")))
+        put("stages", "STAGES", stage_names(split(env[f"{ENV_PREFIX}STAGES"]), err("STAGES")))
     if env.get(f"{ENV_PREFIX}FAIL_ON", "").strip():
-        put("fail_on", "FAIL_ON", _severity(env[f"{ENV_PREFIX}FAIL_ON"].strip(), err("FAIL_ON")))
+        put("fail_on", "FAIL_ON", severity(env[f"{ENV_PREFIX}FAIL_ON"].strip(), err("FAIL_ON")))
     if f"{ENV_PREFIX}EXCLUDE" in env:
-        put("exclude", "EXCLUDE", tuple(_split(env[f"{ENV_PREFIX}EXCLUDE"])))
+        put("exclude", "EXCLUDE", tuple(split(env[f"{ENV_PREFIX}EXCLUDE"])))
     if env.get(f"{ENV_PREFIX}BASELINE", "").strip():
         put("baseline", "BASELINE", env[f"{ENV_PREFIX}BASELINE"].strip())
     if env.get(f"{ENV_PREFIX}STAGE_TIMEOUT", "").strip():
@@ -271,22 +247,22 @@ def _from_env(env: Mapping[str, str], catalog: OptionsCatalog) -> _Layer:
             number = float(raw)
         except ValueError:
             raise err("STAGE_TIMEOUT")(f"'{raw}' is not a number of seconds") from None
-        put("stage_timeout_s", "STAGE_TIMEOUT", _timeout(number, err("STAGE_TIMEOUT")))
+        put("stage_timeout_s", "STAGE_TIMEOUT", timeout(number, err("STAGE_TIMEOUT")))
     db = env.get(f"{ENV_PREFIX}DB", "").strip()
     if db and "deps" in catalog.models:
-        instance = _validate(catalog.models["deps"], {"db": db}, None, "",
+        instance = validate_options(catalog.models["deps"], {"db": db}, None, "",
                              lambda line: err("DB")(line.partition(": ")[2]))
         layer.options["deps"] = {k: Set(s.value, f"{ENV_PREFIX}DB", s.source)
-                                 for k, s in _fields(instance, "", f"environment {ENV_PREFIX}DB").items()}
+                                 for k, s in set_fields(instance, "", f"environment {ENV_PREFIX}DB").items()}
     return layer
 
 
 def _from_flags(flags: Mapping[str, object], stage_flags: Mapping[str, Mapping[str, object]],
-                catalog: OptionsCatalog, source: str = "flag") -> _Layer:
+                catalog: OptionsCatalog, source: str = "flag") -> Layer:
     def err(name: str) -> Err:
         return lambda p: ConfigError(f"--{name.replace('_', '-')}: {p}")
 
-    layer = _Layer()
+    layer = Layer()
 
     def put(name: str, flag: str, value: Any) -> None:
         label = source if source == "default" else f"flag --{flag.replace('_', '-')}"
@@ -298,59 +274,23 @@ def _from_flags(flags: Mapping[str, object], stage_flags: Mapping[str, Mapping[s
         if key not in _FLAG_KEYS:
             raise ConfigError(f"flag '{key}': not a setting (expected one of: {', '.join(_FLAG_KEYS)})")
         if key == "stages":
-            names = _split(value) if isinstance(value, str) else value
-            put("stages", "stage", _stage_names(names, err("stage")))
+            names = split(value) if isinstance(value, str) else value
+            put("stages", "stage", stage_names(names, err("stage")))
         elif key == "fail_on":
-            put("fail_on", key, _severity(value, err(key)))
+            put("fail_on", key, severity(value, err(key)))
         elif key == "baseline":
             put("baseline", key, str(value))
         elif key == "exclude":
-            put("exclude", key, tuple(_str_list(list(value) if isinstance(value, tuple) else value, err(key))))
+            put("exclude", key, tuple(str_list(list(value) if isinstance(value, tuple) else value, err(key))))
         else:
-            put("stage_timeout_s", key, _timeout(value, err(key)))
+            put("stage_timeout_s", key, timeout(value, err(key)))
     for stage, table in stage_flags.items():
         model = catalog.models.get(stage)
         if model is None:
             raise ConfigError(f"stage '{stage}': {catalog.errors.get(stage, 'takes no options')}")
-        instance = _validate(model, dict(table), None, f"stages.{stage}",
+        instance = validate_options(model, dict(table), None, f"stages.{stage}",
                              lambda line: ConfigError(f"command line: {line}"))
-        layer.options[stage] = _fields(instance, f"stages.{stage}", "command line")
+        layer.options[stage] = set_fields(instance, f"stages.{stage}", "command line")
     return layer
 
 
-def _bind(err: KeyErr, key: str) -> Err:
-    return lambda problem: err(key, problem)
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _severity(value: Any, err: Err) -> Severity:
-    if isinstance(value, Severity):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {s.value for s in Severity}:
-        return Severity(value.strip().lower())
-    raise err(f"{value!r} is not a severity (choose from {_SEVERITIES})")
-
-
-def _str_list(value: Any, err: Err) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise err("must be a list of non-empty strings")
-    return list(value)
-
-
-def _stage_names(value: Any, err: Err) -> tuple[str, ...]:
-    names = _str_list(list(value) if isinstance(value, tuple) else value, err)
-    for name in names:
-        if name not in ALL_STAGES:
-            raise err(f"unknown stage '{name}' (choose from {', '.join(ALL_STAGES)})")
-    return tuple(dict.fromkeys(names))
-
-
-def _timeout(value: Any, err: Err) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise err(f"{value!r} must be a positive number of seconds")
-    if not math.isfinite(value):
-        raise err(f"{value!r} must be a finite number of seconds")
-    return float(value)

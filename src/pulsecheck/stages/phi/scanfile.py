@@ -112,7 +112,7 @@ class Head:
     json_head: str = ""  # start of a .json, to see "extra data" without loading the file
 
 
-_FIRST_LINE = re.compile(r"[^\r\n]*")  # CR-only line endings (old Mac exports) end a header too
+_LINE_END = re.compile(r"[\r\n]")  # CR-only line endings (old Mac exports) end a header too
 
 
 def read_head(path: Path, rel: str) -> Head:
@@ -125,7 +125,7 @@ def read_head(path: Path, rel: str) -> Head:
     text = (block[:cut + 1] if cut >= 0 and len(block) == CHUNK else block).decode("utf-8", "replace")
     if lower.endswith(_MINIFIABLE) and _minified(text):
         return Head(skip="minified or generated code, not scanned for PHI")
-    return Head(header=_FIRST_LINE.match(text).group(0) if lower.endswith((".csv", ".tsv")) else "",
+    return Head(header=_LINE_END.split(text, maxsplit=1)[0] if lower.endswith((".csv", ".tsv")) else "",
                 synthetic=detect.is_synthetic(text[:200_000]), json_head=text if lower.endswith(".json") else "")
 
 

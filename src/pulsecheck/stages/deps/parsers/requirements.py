@@ -103,12 +103,12 @@ def parse_requirements(path: Path, root: Path, _seen: set[Path] | None = None,
                 try:
                     if inc.group(1) in ("-c", "--constraint"):
                         # A constraint installs nothing: it only pins what is required elsewhere.
-                        pins = parse_requirements(target, root, constraint_seen, RequirementsResult(),
-                                                  constraint_seen)
-                        for pkg in pins.packages:
+                        constrained = parse_requirements(target, root, constraint_seen, RequirementsResult(),
+                                                         constraint_seen)
+                        for pkg in constrained.packages:
                             if pkg.version:
                                 res.constraints.setdefault(pkg.key, pkg.version)
-                        for key, version in pins.constraints.items():
+                        for key, version in constrained.constraints.items():
                             res.constraints.setdefault(key, version)
                     else:
                         parse_requirements(target, root, seen, res, constraint_seen)

@@ -120,6 +120,8 @@ def run_stage(cli: list[str], env: dict[str, str], target: Path, stage: str, out
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
     peak_mb = usage.ru_maxrss / 1024
+    meta = {"wall_s": round(wall, 2), "peak_mb": round(peak_mb, 1), "exit_code": proc.returncode}
+    out.with_suffix(".run.json").write_text(json.dumps(meta), encoding="utf-8")
     try:
         report = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -416,11 +418,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def reread(out: Path, stage: str) -> StageRun:
-    """A StageRun from a report kept by an earlier run (no timing of our own, no memory)."""
+    """A StageRun from a report kept by an earlier run, with the wall time and memory it noted."""
     report = json.loads(out.read_text(encoding="utf-8"))
+    meta_path = out.with_suffix(".run.json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     entry = next((s for s in report.get("stages", []) if s.get("name") == stage), {})
-    return StageRun(stage, str(entry.get("status", "missing")), entry.get("error"), -1, 0.0,
-                    float(entry.get("duration_s") or 0.0), 0.0, len(entry.get("notes") or []),
+    return StageRun(stage, str(entry.get("status", "missing")), entry.get("error"), int(meta.get("exit_code", -1)),
+                    float(meta.get("wall_s", 0.0)), float(entry.get("duration_s") or 0.0),
+                    float(meta.get("peak_mb", 0.0)), len(entry.get("notes") or []),
                     tuple(entry.get("gaps") or []),
                     tuple(f for f in report.get("findings", []) if f.get("stage") == stage),
                     report.get("profile") or {})

@@ -51,3 +51,14 @@ class CpuBudget:
             with self._cond:
                 self._free += granted
                 self._cond.notify_all()
+
+
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+_MIN_BYTES_ENV = "PULSECHECK_PARALLEL_MIN_BYTES"
+
+
+def parallel_min_bytes(default: int = PARALLEL_MIN_BYTES) -> int:
+    """How much data a stage needs before starting workers pays (``PULSECHECK_PARALLEL_MIN_BYTES``
+    lowers it, for tests and benchmarks that must see workers start on a small tree)."""
+    raw = os.environ.get(_MIN_BYTES_ENV, "")
+    return int(raw) if raw.isdigit() else default

@@ -31,6 +31,7 @@ from pulsecheck.sources import filetypes
 from pulsecheck.sources.exclude import is_excluded
 from pulsecheck.sources.listing import git_listed, walk
 from pulsecheck.textdecode import decode_text, sniff_encoding
+from pulsecheck.textsafe import escape_surrogates
 
 Kind = Literal["text", "binary", "oversize", "symlink", "special", "unreadable"]
 
@@ -309,7 +310,7 @@ class FileIndex:
             return None
         reasons = Counter(_reason_kind(s.reason) for s in skipped)
         by_reason = ", ".join(f"{n} {r}" for r, n in reasons.most_common())
-        names = ", ".join(s.path for s in skipped[:first]) + (", ..." if len(skipped) > first else "")
+        names = ", ".join(escape_surrogates(s.path) for s in skipped[:first]) + (", ..." if len(skipped) > first else "")
         return f"{len(skipped)} files not scanned ({by_reason}): {names}"
 
     def skip_facts(self) -> list[dict[str, str]]:

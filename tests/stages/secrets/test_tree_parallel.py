@@ -7,7 +7,8 @@ import string
 import threading
 from pathlib import Path
 
-from pulsecheck.sources.worktree import SourceFile, iter_files
+from pulsecheck.runtime import Runtime
+from pulsecheck.sources.tree import FileIndex
 from pulsecheck.stages.secrets import tree
 from pulsecheck.stages.secrets.matcher import Scanner
 from pulsecheck.stages.secrets.rules import builtin_rules
@@ -31,13 +32,19 @@ def _tree(root: Path, files: int = 60) -> int:
     return planted
 
 
-def _run(root: Path, workers: int, serial_bytes: int, extra: list[SourceFile] | None = None
+def _run(root: Path, workers: int, serial_bytes: int, vanish: str | None = None
          ) -> tuple[list[tuple[str, int, str]], list[tuple[str, str]], int, list[str]]:
     gaps: list[str] = []
     occs, unreadable, count = [], [], 0
-    files = [*iter_files(root, respect_gitignore=False), *(extra or [])]
-    for o, u, c, _size in tree.scan_files(SCANNER, files, workers=workers, cancel=threading.Event(),
-                                          on_gap=gaps.append, serial_bytes=serial_bytes):
+    index = FileIndex(root, respect_gitignore=False, cache_bytes=1024)  # nothing cached: batches read
+    entries = index.files()
+    if vanish:
+        (root / vanish).unlink()  # gone between the walk and the read
+    scratch = root.parent / f"{root.name}-scratch"
+    scratch.mkdir(exist_ok=True)
+    runtime = Runtime(cpus=2).for_stage("secrets", scratch, threading.Event())
+    for o, u, c, _size in tree.scan_entries(SCANNER, index, entries, runtime=runtime, workers=workers,
+                                            cancel=threading.Event(), on_gap=gaps.append, serial_bytes=serial_bytes):
         occs += [(x.path, x.line, x.secret) for x in o]
         unreadable += u
         count += c
@@ -55,9 +62,9 @@ def test_workers_agree_with_serial_in_walk_order(tmp_path: Path, monkeypatch) ->
 
 
 def test_small_tree_stays_in_process_and_unreadable_files_are_reported(tmp_path: Path) -> None:
-    _tree(tmp_path, files=6)
-    gone = SourceFile("svc0/vanished.env", tmp_path / "svc0" / "vanished.env", 10)
     for workers, serial_bytes in ((2, 10**9), (2, 0)):
-        occs, unreadable, count, gaps = _run(tmp_path, workers, serial_bytes, extra=[gone])
+        root = tmp_path / f"w{serial_bytes}"
+        _tree(root, files=7)
+        occs, unreadable, count, gaps = _run(root, workers, serial_bytes, vanish="svc6/app6.env")
         assert gaps == [] and count == 6 and len(occs) == 2
-        assert [p for p, _ in unreadable] == ["svc0/vanished.env"] and "unreadable" in unreadable[0][1]
+        assert [p for p, _ in unreadable] == ["svc6/app6.env"] and "unreadable" in unreadable[0][1]

@@ -6,7 +6,7 @@ in the stage's scratch, killed with the stage: never ``multiprocessing``, whose 
 import from the repository's directory). Files come from the file index, so their text is read
 once for every stage; a big file is instead streamed by the worker from disk in parts
 (:mod:`.parts`) so that it, too, uses every worker. Results come back in file order and at most
-a few jobs per worker are in flight. Small scans stay in-process: below ``PARALLEL_MIN_BYTES``
+a few jobs per worker are in flight. Small scans stay in-process: below :func:`~pulsecheck.runtime.cpu.parallel_min_bytes`
 starting workers costs more than it saves.
 """
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from pulsecheck.runtime.cpu import parallel_min_bytes
 from pulsecheck.stages.phi import parts
 from pulsecheck.stages.phi.scanfile import FileResult, scan_file
 
@@ -29,16 +30,7 @@ if TYPE_CHECKING:
     from pulsecheck.runtime import StageRuntime
     from pulsecheck.sources.tree import FileEntry, FileIndex
 
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 IN_FLIGHT_PER_WORKER = 4
-_MIN_BYTES_ENV = "PULSECHECK_PARALLEL_MIN_BYTES"
-
-
-def parallel_min_bytes(default: int = PARALLEL_MIN_BYTES) -> int:
-    """The data size from which workers are started (``PULSECHECK_PARALLEL_MIN_BYTES`` lowers it
-    for tests and benchmarks)."""
-    raw = os.environ.get(_MIN_BYTES_ENV, "")
-    return int(raw) if raw.isdigit() else default
 
 
 @dataclass(frozen=True, slots=True)

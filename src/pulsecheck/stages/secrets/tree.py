@@ -1,31 +1,36 @@
-"""Scan working-tree files, in worker processes once the tree is large enough to pay for them.
+"""Scan the working tree's files, in the engine's worker pool once the tree is large enough.
 
-The parent walks the tree (cheap: a stat and an 8 KB binary probe per file) and cuts the files
-into batches of a few MB; the first ``serial_bytes`` are scanned in-process, so a small repo
-never starts a process. Past that, the batches go to the same worker processes the history
-scan uses (:mod:`.worker`), one driver thread each, through a bounded queue: memory stays flat
-on any tree size and only the few occurrences found come back. Results are put back in batch
-order, so the output does not depend on which worker finished first.
+The files come from the audit's file index, and so does their text: read once for every stage
+(the profile has usually read it already). They are cut into batches of a few MB; when the
+first ``serial_bytes`` (:func:`~pulsecheck.runtime.cpu.parallel_min_bytes`) (judged by the index's sizes, before anything is read) hold the whole
+tree, it is scanned in-process and no worker starts. Past that, the stage leases worker slots
+from the audit's CPU budget and the batches go to ``ctx.runtime.pool`` (isolated interpreters,
+one Scanner each, built by :func:`.worker.init_scanner`); results come back in batch order, so
+the output does not depend on which worker finished first, and only the few occurrences found
+cross the pipe back.
 """
 
 from __future__ import annotations
 
 import itertools
-import pickle
-import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
-from pulsecheck.sources.worktree import SourceFile, read_text
+from pulsecheck.runtime.cpu import parallel_min_bytes
 from pulsecheck.stages.secrets.findings import Occurrence, display_path
 from pulsecheck.stages.secrets.matcher import Scanner
 
-SERIAL_BYTES = 16 * 1024 * 1024
+if TYPE_CHECKING:
+    from pulsecheck.runtime import StageRuntime
+    from pulsecheck.sources.tree import FileEntry, FileIndex
+
 BATCH_BYTES = 2 * 1024 * 1024
 BATCH_FILES = 250
 
-FileJob = tuple[str, str, int]  # (repo-relative path, absolute path, size)
+FileJob = tuple[str, str]  # (repo-relative path, text)
 # (occurrences, unreadable (path, reason) pairs, files scanned, bytes scanned)
 BatchResult = tuple[list[Occurrence], list[tuple[str, str]], int, int]
 
@@ -43,29 +48,22 @@ def scan_text(scanner: Scanner, path: str, text: str) -> list[Occurrence]:
 
 
 def scan_batch(scanner: Scanner, files: list[FileJob]) -> BatchResult:
-    """Read and scan each file of a batch; a file that cannot be read is reported, not raised."""
+    """Scan each file of a batch (a worker job: ``scanner`` is the worker's own)."""
     found: list[Occurrence] = []
-    unreadable: list[tuple[str, str]] = []
-    count = size = 0
-    for rel, full, nbytes in files:
-        try:
-            text = read_text(SourceFile(rel, Path(full), nbytes))
-        except OSError as exc:
-            unreadable.append((rel, f"unreadable: {exc.strerror or exc}"))
-            continue
-        count += 1
-        size += nbytes
-        found.extend(scan_text(scanner, rel, text))
-    return found, unreadable, count, size
-
-
-def batches(files: Iterable[SourceFile]) -> Iterator[list[FileJob]]:
-    """Consecutive batches of at most BATCH_BYTES (or BATCH_FILES files), in walk order."""
-    batch: list[FileJob] = []
     size = 0
-    for sf in files:
-        batch.append((sf.path, str(sf.abs_path), sf.size))
-        size += sf.size
+    for rel, text in files:
+        size += len(text)
+        found.extend(scan_text(scanner, rel, text))
+    return found, [], len(files), size
+
+
+def batches(entries: Iterable[FileEntry]) -> Iterator[list[FileEntry]]:
+    """Consecutive batches of at most BATCH_BYTES (or BATCH_FILES files), in index order."""
+    batch: list[FileEntry] = []
+    size = 0
+    for entry in entries:
+        batch.append(entry)
+        size += entry.size
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
             yield batch
             batch, size = [], 0
@@ -73,77 +71,78 @@ def batches(files: Iterable[SourceFile]) -> Iterator[list[FileJob]]:
         yield batch
 
 
-def scan_files(
-    scanner: Scanner, files: Iterable[SourceFile], *, workers: int, cancel: threading.Event,
-    on_gap: Callable[[str], None], serial_bytes: int = SERIAL_BYTES,
-) -> Iterator[BatchResult]:
-    """Batch results in walk order: in-process up to ``serial_bytes``, then in ``workers`` processes."""
-    from pulsecheck.stages.secrets.history import spawn_worker
+def _texts(index: FileIndex, batch: Sequence[FileEntry]) -> tuple[list[FileJob], list[tuple[str, str]]]:
+    """The batch's text from the index, and the files that could not be read now."""
+    jobs: list[FileJob] = []
+    unreadable: list[tuple[str, str]] = []
+    for entry in batch:
+        text = index.text(entry)
+        if text is None:
+            unreadable.append((entry.path, "unreadable (changed since the walk)"))
+        else:
+            jobs.append((entry.path, text))
+    return jobs, unreadable
 
-    stream = batches(files)
-    ahead: list[list[FileJob]] = []  # paths only: looking ahead costs no file reads
+
+def scan_entries(
+    scanner: Scanner, index: FileIndex, entries: Sequence[FileEntry], *, runtime: StageRuntime | None,
+    workers: int, cancel: threading.Event, on_gap: Callable[[str], None], serial_bytes: int | None = None,
+) -> Iterator[BatchResult]:
+    """Batch results in index order: in-process up to ``serial_bytes``, then in leased workers."""
+    serial_bytes = parallel_min_bytes() if serial_bytes is None else serial_bytes
+    stream = batches(entries)
+    ahead: list[list[FileEntry]] = []  # sizes only: looking ahead reads nothing
     ahead_bytes = 0
-    if workers > 1:
+    if workers > 1 and runtime is not None:
         for batch in stream:
             ahead.append(batch)
-            ahead_bytes += sum(job[2] for job in batch)
+            ahead_bytes += sum(e.size for e in batch)
             if ahead_bytes >= serial_bytes:
                 break
-    if workers <= 1 or ahead_bytes < serial_bytes:
-        for batch in itertools.chain(ahead, stream):
-            if cancel.is_set():
-                return
-            yield scan_batch(scanner, batch)
+    todo = itertools.chain(ahead, stream)
+    if runtime is None or workers <= 1 or ahead_bytes < serial_bytes:
+        yield from _in_process(scanner, index, todo, cancel)
         return
-    jobs: queue.Queue[tuple[int, list[FileJob]] | None] = queue.Queue(maxsize=workers * 2)
-    results: dict[int, BatchResult] = {}
-    lock = threading.Lock()
-    setup = pickle.dumps((scanner.rules, scanner.allowlist), protocol=pickle.HIGHEST_PROTOCOL)
+    with runtime.cpu.lease(workers, cancel) as granted:
+        if granted <= 1:
+            yield from _in_process(scanner, index, todo, cancel)
+            return
+        yield from _pooled(scanner, index, todo, runtime, granted, cancel, on_gap)
 
-    def drive() -> None:
-        proc = spawn_worker(setup)
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            while (item := jobs.get()) is not None:
-                index, batch = item
-                try:
-                    pickle.dump(("files", batch), proc.stdin)
-                    proc.stdin.flush()
-                    got: BatchResult = pickle.load(proc.stdout)  # noqa: S301 - our own worker
-                except (EOFError, OSError, pickle.UnpicklingError) as exc:
-                    on_gap(f"working-tree worker failed ({str(exc) or type(exc).__name__}): {len(batch)} "
-                           f"files from {display_path(batch[0][0])} not scanned")
-                    got = ([], [], 0, 0)
-                with lock:
-                    results[index] = got
-        finally:
+
+def _in_process(scanner: Scanner, index: FileIndex, todo: Iterable[list[FileEntry]],
+                cancel: threading.Event) -> Iterator[BatchResult]:
+    for batch in todo:
+        if cancel.is_set():
+            return
+        jobs, unreadable = _texts(index, batch)
+        found, _, count, size = scan_batch(scanner, jobs)
+        yield found, unreadable, count, size
+
+
+def _pooled(scanner: Scanner, index: FileIndex, todo: Iterable[list[FileEntry]], runtime: StageRuntime,
+            workers: int, cancel: threading.Event, on_gap: Callable[[str], None]) -> Iterator[BatchResult]:
+    from pulsecheck.runtime import WorkerError
+
+    pending: deque[tuple[str, list[tuple[str, str]], Future[BatchResult]]] = deque()
+    with runtime.pool(workers, initializer="pulsecheck.stages.secrets.worker:init_scanner",
+                      initargs=(scanner.rules, scanner.allowlist)) as pool:
+        batches_left = iter(todo)
+        while True:
+            while len(pending) < workers * 2 and not cancel.is_set():
+                batch = next(batches_left, None)
+                if batch is None:
+                    break
+                texts, unreadable = _texts(index, batch)
+                pending.append((batch[0].path, unreadable,
+                                pool.submit("pulsecheck.stages.secrets.tree:scan_batch", texts)))
+            if not pending or cancel.is_set():
+                return
+            first, unreadable, future = pending.popleft()
             try:
-                pickle.dump(None, proc.stdin)
-                proc.stdin.close()
-            except OSError:
-                pass
-            if cancel.is_set():
-                proc.kill()
-            proc.wait()
-
-    threads = [threading.Thread(target=drive, name=f"secrets-tree-{n}", daemon=True) for n in range(workers)]
-    for t in threads:
-        t.start()
-    next_out = 0
-    try:
-        for index, batch in enumerate(itertools.chain(ahead, stream)):
-            if cancel.is_set():
-                break
-            jobs.put((index, batch))
-            with lock:
-                ready = []
-                while next_out in results:
-                    ready.append(results.pop(next_out))
-                    next_out += 1
-            yield from ready
-    finally:
-        for _ in threads:
-            jobs.put(None)
-        for t in threads:
-            t.join()
-    yield from (results.pop(i) for i in sorted(results))
+                found, _, count, size = future.result()
+            except WorkerError as exc:
+                on_gap(f"working-tree worker failed ({str(exc)[:200]}): a batch of files from "
+                       f"{display_path(first)} not scanned")
+                found, count, size = [], 0, 0
+            yield found, unreadable, count, size

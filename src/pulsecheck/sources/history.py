@@ -27,11 +27,14 @@ import contextlib
 import hashlib
 import os
 import subprocess
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pulsecheck.runtime.procs import Cancelled, ProcessGroup
 from pulsecheck.sources.git_history import (
@@ -42,6 +45,9 @@ from pulsecheck.sources.git_history import (
     log_options,
     safe_git_env,
 )
+
+if TYPE_CHECKING:
+    from pulsecheck.runtime.stage import StageRuntime
 
 SEGMENT_BYTES = 4 * 1024 * 1024
 FILE_CAP_BYTES = 32 * 1024 * 1024
@@ -78,6 +84,25 @@ class HistorySummary:
     git_processes: int
     gaps: tuple[str, ...]
     notes: tuple[str, ...]
+
+
+@contextmanager
+def history_and_runtime(root: Path, stage: str, history: History | None, runtime: StageRuntime | None,
+                        cancel: threading.Event) -> Iterator[tuple[History, StageRuntime]]:
+    """The audit's history and the stage's runtime, or (a stage called outside the engine, a
+    library call) ones made for this one scan, whose processes are killed and scratch removed after."""
+    if history is not None and runtime is not None:
+        yield history, runtime
+        return
+    from pulsecheck.runtime.stage import Runtime
+
+    with tempfile.TemporaryDirectory(prefix=f"pulsecheck-{stage}-") as scratch:
+        stage_rt = runtime or Runtime().for_stage(stage, Path(scratch), cancel)
+        try:
+            yield history or History(root, Path(scratch) / "history", stage_rt.runtime.sources), stage_rt
+        finally:
+            if runtime is None:
+                stage_rt.runtime.kill_all()
 
 
 class History:

@@ -8,19 +8,18 @@ at low severity, so a reviewer can confirm it is fake.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 from pulsecheck.model import FileLocation, Finding, Occurrence, Rule, Severity, Targets
 from pulsecheck.saferead import ReadRefused
-from pulsecheck.sources.git_history import is_git_repo, iter_history
 from pulsecheck.sources.tree import FileEntry, FileIndex
 from pulsecheck.sources.workspace import report_tree_skips, tree_for
 from pulsecheck.stages.interface import StageContext, StageSkip
 from pulsecheck.stages.phi import structured
+from pulsecheck.stages.phi.history import history_findings
 from pulsecheck.stages.phi.options import PhiOptions
 from pulsecheck.stages.phi.pool import scan_entries
 from pulsecheck.stages.phi.rules import rules_by_kind
-from pulsecheck.stages.phi.scanfile import FileResult, scan_text_into
+from pulsecheck.stages.phi.scanfile import FileResult
 
 _DICOM_MAGIC_AT = 128
 _KIND_LABEL = {"dob_with_name": "date of birth with name", "icd10_with_name": "ICD-10 code with name"}
@@ -84,8 +83,10 @@ class PhiStage:
         if ctx.cancel.is_set():
             return
         yield from self._dicom(index, index.files(kinds=("binary",), exclude=opts.exclude), ctx)
-        if opts.history and is_git_repo(root):
-            yield from self._history(root, ctx)
+        if opts.history:
+            yield from history_findings(ctx.workspace.history if ctx.workspace is not None else None, index,
+                                        ctx.runtime, exclude=(*ctx.settings.exclude, *opts.exclude),
+                                        workers=opts.workers, cancel=ctx.cancel, note=ctx.note, gap=ctx.gap)
 
     def _dicom(self, index: FileIndex, binaries: list[FileEntry], ctx: StageContext) -> Iterator[Finding]:
         """DICOM files (by name, or by the ``DICM`` magic after the 128-byte preamble)."""
@@ -107,17 +108,3 @@ class PhiStage:
                 t.add(1)
                 t.details |= set(tags)
                 yield from findings_for(entry.path, result)
-
-    def _history(self, root: Path, ctx: StageContext) -> Iterator[Finding]:
-        """Added lines of every commit; files still in the tree with the same hits are reported once."""
-        for chunk in iter_history(root, on_gap=ctx.gap):
-            if ctx.cancel.is_set():
-                return
-            if not chunk.lines or (root / chunk.path).is_file():
-                continue  # present now: the working-tree scan reports it with real line numbers
-            result = FileResult()
-            text = "\n".join(line for _, line in chunk.lines)
-            scan_text_into(result, text, 1)
-            for tally in result.kinds.values():
-                tally.lines = [chunk.lines[min(n, len(chunk.lines)) - 1][0] for n in tally.lines]
-            yield from findings_for(chunk.path, result, commit=chunk.commit)

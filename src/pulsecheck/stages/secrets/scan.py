@@ -7,21 +7,21 @@ incomplete scan can never look clean.
 
 from __future__ import annotations
 
-import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
 from pulsecheck.model import Finding
 from pulsecheck.options import compile_re2
-from pulsecheck.runtime import Runtime, StageRuntime
+from pulsecheck.runtime import StageRuntime
+from pulsecheck.runtime.cpu import usable_cpus
 from pulsecheck.sources.exclude import is_excluded
 from pulsecheck.sources.git_history import Repository
-from pulsecheck.sources.history import History
-from pulsecheck.sources.worktree import iter_files
+from pulsecheck.sources.history import History, history_and_runtime
+from pulsecheck.sources.tree import FileIndex
+from pulsecheck.sources.workspace import Workspace, report_tree_skips
 from pulsecheck.stages.secrets.findings import (
     DEFAULT_SALT,
     Occurrence,
@@ -34,9 +34,7 @@ from pulsecheck.stages.secrets.history import default_workers, scan_history, sca
 from pulsecheck.stages.secrets.matcher import Allowlist, Scanner
 from pulsecheck.stages.secrets.options import SecretsOptions
 from pulsecheck.stages.secrets.rules import RuleError, SecretRule, builtin_rules
-from pulsecheck.stages.secrets.tree import scan_files
-
-MAX_NOTES = 200
+from pulsecheck.stages.secrets.tree import scan_entries
 
 
 @dataclass
@@ -70,43 +68,40 @@ def build_scanner(opts: SecretsOptions, root: Path, note: Callable[[str], None])
     return Scanner(rules, allow)
 
 
-@contextmanager
-def _history_source(root: Path, history: History | None, runtime: StageRuntime | None,
-                    cancel: threading.Event) -> Iterator[tuple[History, StageRuntime]]:
-    """The audit's history and runtime, or ones of this scan alone (killed and removed after it)."""
-    if history is not None and runtime is not None:
-        yield history, runtime
-        return
-    with tempfile.TemporaryDirectory(prefix="pulsecheck-secrets-") as scratch:
-        stage_rt = runtime or Runtime().for_stage("secrets", Path(scratch), cancel)
-        try:
-            yield history or History(root, Path(scratch) / "history", stage_rt.runtime.sources), stage_rt
-        finally:
-            if runtime is None:
-                stage_rt.runtime.kill_all()
-
-
 def _path_allowed(path: str, allow: Allowlist) -> bool:
     return any(fnmatch(path, g) for g in allow.paths) or any(r.search(path) for r in allow.path_regexes)
 
 
 def scan_worktree(root: Path, scanner: Scanner, opts: SecretsOptions, exclude: Sequence[str],
                   cancel: threading.Event, stats: ScanStats, note: Callable[[str], None],
-                  gap: Callable[[str], None] | None = None, workers: int | None = None) -> list[Occurrence]:
-    def on_skip(path: str, reason: str) -> None:
-        stats.skipped += 1
-        if stats.skipped <= MAX_NOTES:
-            note(f"{display_path(path)}: not scanned ({reason})")
+                  gap: Callable[[str], None] | None = None, workers: int | None = None, *,
+                  tree: FileIndex | None = None, workspace: Workspace | None = None,
+                  runtime: StageRuntime | None = None) -> list[Occurrence]:
+    """Occurrences in the working tree, read through the audit's file index (``tree``).
 
-    files = (sf for sf in iter_files(root, exclude=exclude, respect_gitignore=opts.respect_gitignore,
-                                     max_bytes=opts.max_file_bytes, on_skip=on_skip)
-             if not _path_allowed(sf.path, scanner.allowlist))
+    Without one (a library call) or with ``respect_gitignore = false`` (``--dir``: every file,
+    ignored or not) an index of this scan alone is built."""
+    if tree is None or not opts.respect_gitignore:
+        tree = FileIndex(root, tuple(exclude), respect_gitignore=opts.respect_gitignore)
+        workspace = None
+    report_tree_skips(workspace, tree, note, {})
+    stats.skipped += len(tree.skipped)
+    candidates = [e for e in tree.files(include_vendored=True, exclude=exclude)
+                  if not _path_allowed(e.path, scanner.allowlist)]
+    entries = [e for e in candidates if e.size <= opts.max_file_bytes]
+    if len(entries) < len(candidates):
+        big = [e.path for e in candidates if e.size > opts.max_file_bytes]
+        stats.skipped += len(big)
+        note(f"{len(big)} files larger than {opts.max_file_bytes} bytes not scanned for secrets: "
+             + ", ".join(display_path(p) for p in big[:5]) + (", ..." if len(big) > 5 else ""))
     out: list[Occurrence] = []
-    for occs, unreadable, count, size in scan_files(scanner, files, workers=workers or opts.jobs or default_workers(),
-                                                    cancel=cancel, on_gap=gap or note):
+    for occs, unreadable, count, size in scan_entries(scanner, tree, entries, runtime=runtime,
+                                                      workers=workers or opts.jobs or usable_cpus(),
+                                                      cancel=cancel, on_gap=gap or note):
         out.extend(occs)
         for path, reason in unreadable:
-            on_skip(path, reason)
+            stats.skipped += 1
+            note(f"{display_path(path)}: not scanned ({reason})")
         stats.files += count
         stats.file_bytes += size
     return out
@@ -116,6 +111,7 @@ def scan_directory(
     root: Path, opts: SecretsOptions, *, note: Callable[[str], None], gap: Callable[[str], None],
     cancel: threading.Event | None = None, exclude: Sequence[str] = (), stats: ScanStats | None = None,
     history: History | None = None, runtime: StageRuntime | None = None,
+    tree: FileIndex | None = None, workspace: Workspace | None = None,
 ) -> list[Finding]:
     """Findings for ``root`` per ``opts`` (see :class:`SecretsOptions`).
 
@@ -124,7 +120,7 @@ def scan_directory(
     cancel = cancel or threading.Event()
     stats = stats or ScanStats()
     scanner = build_scanner(opts, root, note)
-    with _history_source(root, history, runtime, cancel) as (source, stage_rt):
+    with history_and_runtime(root, "secrets", history, runtime, cancel) as (source, stage_rt):
         source = source.for_range(opts.since)
         repo = source.repository
         occurrences: list[Occurrence] = []
@@ -148,7 +144,8 @@ def scan_directory(
         elif opts.worktree:
             # while the history workers hold every core, more processes for the tree would only contend
             occurrences += scan_worktree(root, scanner, opts, exclude, cancel, stats, note, gap,
-                                         workers=1 if worker is not None else None)
+                                         workers=1 if worker is not None else None, tree=tree,
+                                         workspace=workspace, runtime=stage_rt)
         if worker is not None:
             worker.join()
             for occs, size in history_result:
@@ -156,8 +153,6 @@ def scan_directory(
                 stats.patch_bytes += size
             if not history_result:
                 gap("git history scan failed before it finished: history not fully scanned")
-    if stats.skipped > MAX_NOTES:
-        note(f"... and {stats.skipped - MAX_NOTES} more files not scanned (binary, too large or symlinks)")
     kept = [o for o in occurrences if plausible(o, scanner.rules[o.rule])
             and not _path_allowed(o.path, scanner.allowlist)
             and not is_excluded(o.path, exclude)]

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pulsecheck.model import Confidence, FileLocation, Finding
+from pulsecheck.model import MAX_OCCURRENCES, Confidence, FileLocation, Finding
+from pulsecheck.model import Occurrence as Place
 from pulsecheck.stages.secrets import shapes
 from pulsecheck.stages.secrets.filters import is_test_path
 from pulsecheck.stages.secrets.rules import SecretRule
@@ -133,4 +134,7 @@ def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> 
         evidence=redact(secret),
         identity=secret_hash(secret, salt),
         properties=props,
+        occurrences=[Place(line=o.line, path=display_path(o.path), commit=o.commit)
+                     for o in (tree + history)[:MAX_OCCURRENCES]],
+        occurrence_count=len(occs),
     )

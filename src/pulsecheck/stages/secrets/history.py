@@ -20,9 +20,9 @@ from pulsecheck.sources.git_history import staged_patch
 from pulsecheck.sources.history import History
 from pulsecheck.stages.secrets.findings import Occurrence
 from pulsecheck.stages.secrets.matcher import Scanner
-from pulsecheck.stages.secrets.worker import SegmentResult, scan_patch_text, scan_segment, spawn_worker
+from pulsecheck.stages.secrets.worker import SegmentResult, scan_patch_text, scan_segment
 
-__all__ = ["default_workers", "scan_history", "scan_staged", "spawn_worker"]  # spawn_worker: tree batches' import
+__all__ = ["default_workers", "scan_history", "scan_staged"]
 
 MAX_BINARY_LISTED = 5
 

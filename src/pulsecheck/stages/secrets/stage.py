@@ -32,7 +32,9 @@ class SecretsStage:
             return
         history = ctx.workspace.history if ctx.workspace is not None else None
         yield from scan_directory(root, opts, note=ctx.note, gap=ctx.gap, cancel=ctx.cancel,
-                                  exclude=ctx.settings.exclude, history=history, runtime=ctx.runtime)
+                                  exclude=ctx.settings.exclude, history=history, runtime=ctx.runtime,
+                                  tree=ctx.workspace.tree if ctx.workspace is not None else None,
+                                  workspace=ctx.workspace)
 
 
 STAGE = SecretsStage()

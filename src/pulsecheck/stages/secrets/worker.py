@@ -1,32 +1,21 @@
-"""Jobs the secrets stage runs in worker processes, and the worker's own entry point.
+"""Jobs the secrets stage runs in the engine's isolated worker processes (:mod:`pulsecheck.runtime.pool`).
 
 History: :func:`init_scanner` is the :class:`~pulsecheck.runtime.pool.WorkerPool` initializer
 (one Scanner per worker, built once) and :func:`scan_segment` scans one segment file of the
 audit's :class:`~pulsecheck.sources.history.History`; no patch text crosses a process boundary,
 only the few occurrences found come back.
 
-Working tree (until its batches move onto the runtime pool): :func:`spawn_worker` starts
-``pulsecheck.stages.secrets.worker`` isolated (``python -I``, clean environment, fixed import
-path: a ``pulsecheck/`` planted in the scanned repository is never imported), which reads pickled
-``(rules, allowlist)``, then ``("files", [(path, abs_path, size), ...])`` jobs (answered with a
-:data:`.tree.BatchResult`) until None.
+The working tree's batches use the same initializer (:mod:`.tree`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import pickle
-import subprocess
-import sys
-import tempfile
 from collections.abc import Sequence
 
-from pulsecheck.runtime.isolate import clean_env, python_argv
 from pulsecheck.sources.patch import drop_binary, locate, read_segment
 from pulsecheck.stages.secrets.findings import Occurrence
 from pulsecheck.stages.secrets.matcher import Allowlist, Scanner
 from pulsecheck.stages.secrets.rules import SecretRule
-from pulsecheck.stages.secrets.tree import scan_batch
 
 SegmentResult = tuple[list[Occurrence], int, list[str]]
 """(occurrences, patch bytes read, paths of binary file sections skipped)."""
@@ -53,30 +42,3 @@ def scan_segment(scanner: Scanner, path: str) -> SegmentResult:
     raw = read_segment(path)
     text, binary = drop_binary(raw)
     return scan_patch_text(scanner, text), len(raw), binary
-
-
-def spawn_worker(setup: bytes) -> subprocess.Popen[bytes]:
-    """Start one isolated worker process and send it the pickled ``(rules, allowlist)``."""
-    proc = subprocess.Popen(python_argv("pulsecheck.stages.secrets.worker"), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
-                            cwd=tempfile.gettempdir())
-    assert proc.stdin is not None
-    with contextlib.suppress(OSError):  # a dead worker: the first job's read reports it
-        proc.stdin.write(setup)
-    return proc
-
-
-def main() -> int:
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    rules, allowlist = pickle.load(stdin)  # noqa: S301 - written by our own parent process
-    scanner = Scanner(rules, allowlist)
-    while True:
-        job = pickle.load(stdin)  # noqa: S301
-        if job is None:
-            return 0
-        pickle.dump(scan_batch(scanner, job[1]), stdout, protocol=pickle.HIGHEST_PROTOCOL)
-        stdout.flush()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

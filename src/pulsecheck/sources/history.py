@@ -347,6 +347,12 @@ class _SegmentWriter:
         self._skipping, self._skip_tail = None, b""
 
     def feed(self, data: bytes) -> None:
+        """Take git's next bytes, a slice of at most one segment at a time (so that a file over
+        the cap is cut even when its end arrives in the same read)."""
+        for at in range(0, len(data), self._segment_bytes):
+            self._feed(data[at:at + self._segment_bytes])
+
+    def _feed(self, data: bytes) -> None:
         if self._skipping is not None:
             data = self._skip(data)
             if not data:

@@ -61,9 +61,14 @@ def is_vendored(rel: str) -> bool:
     parts = rel.split("/")
     if parts[0] in ft.vendored_root_dirs and len(parts) > 1:
         return True
-    if any(p in ft.vendored_dirs for p in parts[:-1]):
+    if in_vendored_dir(rel):
         return True
     return any(fnmatchcase(parts[-1].lower(), g) for g in ft.vendored_files)
+
+
+def in_vendored_dir(rel: str) -> bool:
+    """Under a vendored directory (``node_modules``, ``vendor``, ``.venv``...), at any depth."""
+    return any(p in filetypes().vendored_dirs for p in rel.split("/")[:-1])
 
 
 def is_test(rel: str) -> bool:

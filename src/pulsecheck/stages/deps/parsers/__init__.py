@@ -1,4 +1,4 @@
-"""Which parser reads which file, and the walk that finds them anywhere in a repository.
+"""Which parser reads which file, and which entries of the file index are lockfiles and manifests.
 
 A parser takes the file's text and its repo-relative path and returns packages, or raises
 :class:`~pulsecheck.stages.deps.parsers.common.LockfileError` with a one-line reason.
@@ -7,15 +7,30 @@ A parser takes the file's text and its repo-relative path and returns packages, 
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pulsecheck.sources.filetypes import in_vendored_dir
+from pulsecheck.sources.tree import FileEntry, FileIndex
 from pulsecheck.stages.deps.package import Package
-from pulsecheck.stages.deps.parsers import golang, manifest, maven, npm, pnpm, python, simple, yarn
-from pulsecheck.stages.deps.parsers.common import LockfileError, read_text
+from pulsecheck.stages.deps.parsers import (
+    gemfile,
+    golang,
+    gradle,
+    json_manifest,
+    manifest,
+    maven,
+    npm,
+    pnpm,
+    py_manifest,
+    python,
+    simple,
+    yarn,
+)
+from pulsecheck.stages.deps.parsers.common import LockfileError
+from pulsecheck.stages.deps.parsers.common import read_text as common_read_text
 from pulsecheck.stages.deps.parsers.requirements import parse_requirements
 
 TextParser = Callable[[str, str], list[Package]]
@@ -47,13 +62,30 @@ PARSERS: tuple[tuple[str, str, TextParser], ...] = (
     ("pubspec.lock", "Pub", simple.parse_pubspec_lock),
     ("mix.lock", "Hex", simple.parse_mix_lock),
     ("renv.lock", "CRAN", simple.parse_renv_lock),
+    # manifests: read when no lockfile beside them (SUPERSEDED_BY) records what is installed
+    ("package.json", "npm", json_manifest.parse_package_json),
+    ("composer.json", "Packagist", json_manifest.parse_composer_json),
+    ("setup.py", "PyPI", py_manifest.parse_setup_py),
+    ("setup.cfg", "PyPI", py_manifest.parse_setup_cfg),
+    ("Pipfile", "PyPI", py_manifest.parse_pipfile),
+    ("Gemfile", "RubyGems", gemfile.parse_gemfile),
+    ("gems.rb", "RubyGems", gemfile.parse_gemfile),
+    ("build.gradle", "Maven", gradle.parse_gradle),
+    ("build.gradle.kts", "Maven", gradle.parse_gradle),
+    ("*.csproj", "NuGet", maven.parse_msbuild),
+    ("*.fsproj", "NuGet", maven.parse_msbuild),
+    ("*.vbproj", "NuGet", maven.parse_msbuild),
+    ("Directory.Packages.props", "NuGet", maven.parse_msbuild),
 )
 REQUIREMENTS_GLOBS = ("*requirements*.txt", "*constraints*.txt")
-SKIP_DIRS = frozenset({"node_modules", ".git", "vendor", "third_party", "site-packages", ".venv", "venv",
-                       "__pycache__", ".tox", ".nox", "bower_components", ".hg", ".svn", "dist-packages"})
 # A manifest whose directory also holds one of these lockfiles adds nothing but duplicates.
 _SUBMODULE_PATH = re.compile(r"^\s*path\s*=\s*(.+?)\s*$", re.M)
-SUPERSEDED_BY = {"pyproject.toml": ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")}
+_PY_LOCKS = ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")
+SUPERSEDED_BY = {"pyproject.toml": _PY_LOCKS, "setup.py": _PY_LOCKS, "setup.cfg": _PY_LOCKS,
+                 "Pipfile": ("Pipfile.lock",),
+                 "package.json": ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock"),
+                 "composer.json": ("composer.lock",), "Gemfile": ("Gemfile.lock",), "gems.rb": ("gems.locked",),
+                 "build.gradle": ("gradle.lockfile",), "build.gradle.kts": ("gradle.lockfile",)}
 
 
 @dataclass
@@ -88,43 +120,30 @@ def is_requirements(rel: str) -> bool:
     return len(parts) >= 2 and parts[-2] == "requirements" and parts[-1].endswith(".txt")
 
 
-def walk(root: Path, include_vendored: bool = False, excluded: Callable[[str], bool] | None = None
-         ) -> Iterator[Path]:
-    """Every lockfile/manifest under ``root`` (vendored and node_modules trees skipped).
+def manifests(index: FileIndex, include_vendored: bool = False,
+              excluded: Callable[[str], bool] | None = None) -> Iterator[FileEntry]:
+    """Every lockfile/manifest entry of the file index (vendored trees skipped unless asked).
 
-    Iterative (a tree 1,100 levels deep must not hit the recursion limit); symlinked
-    directories are not entered, and unreadable directories are skipped."""
-    todo = [root]
-    while todo:
-        folder = todo.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
+    Symlinks and special files named like a lockfile come too (kind ``symlink``/``special``):
+    the caller refuses them with a note, never reads them."""
+    entries = [e for e in index.entries if include_vendored or not in_vendored_dir(e.path)]
+    names_in: dict[str, set[str]] = {}
+    for e in entries:
+        names_in.setdefault(e.path.rpartition("/")[0], set()).add(e.name)
+    for e in entries:
+        if excluded and excluded(e.path):
             continue
-        rel_dir = folder.relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else f"{rel_dir}/"
-        names = {e.name for e in entries}
-        subdirs: list[Path] = []
-        for entry in entries:
-            rel = f"{prefix}{entry.name}"
-            if entry.is_dir(follow_symlinks=False):
-                if (include_vendored or entry.name not in SKIP_DIRS) and not (excluded and excluded(rel)):
-                    subdirs.append(Path(entry.path))
-                continue
-            if excluded and excluded(rel):
-                continue
-            if any(lock in names for lock in SUPERSEDED_BY.get(entry.name, ())):
-                continue
-            if parser_for(entry.name) or is_requirements(rel):
-                yield Path(entry.path)
-        todo.extend(reversed(subdirs))
+        siblings = names_in[e.path.rpartition("/")[0]]
+        if any(lock in siblings for lock in SUPERSEDED_BY.get(e.name, ())):
+            continue
+        if parser_for(e.name) or is_requirements(e.path):
+            yield e
 
 
 def submodule_gaps(root: Path) -> list[str]:
     """Submodules named in ``.gitmodules`` that are not checked out (their lockfiles unseen)."""
     try:
-        text = read_text(root / ".gitmodules", 1024 * 1024)
+        text = common_read_text(root / ".gitmodules", 1024 * 1024)
     except LockfileError:
         return []
     out = []
@@ -136,10 +155,16 @@ def submodule_gaps(root: Path) -> list[str]:
     return out
 
 
-def parse_as(path: Path, root: Path, filename: str, result: ScanResult) -> None:
-    """Parse ``path`` with the parser for ``filename``; problems become one-line messages."""
+def parse_as(path: Path, root: Path, filename: str, result: ScanResult, text: str | None = None) -> None:
+    """Parse ``path`` with the parser for ``filename``; problems become one-line messages.
+
+    ``text`` is the file's text when the caller has it already (the file index)."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
     result.files.append(rel)
+
+    def read_text(p: Path) -> str:
+        return text if text is not None and p == path else common_read_text(p)
+
     try:
         found = parser_for(filename)
         if found is None:
@@ -172,11 +197,21 @@ def dedupe(packages: list[Package]) -> list[Package]:
     return list(unique.values())
 
 
-def scan(root: Path, include_vendored: bool = False, excluded: Callable[[str], bool] | None = None
-         ) -> ScanResult:
+def scan(root: Path, include_vendored: bool = False, excluded: Callable[[str], bool] | None = None,
+         tree: FileIndex | None = None) -> ScanResult:
+    """Packages of every lockfile and manifest in ``tree`` (the audit's file index; without one,
+    an index of ``root``). A lockfile that is a symlink is never followed (it may point out of
+    the repository): a note, and a gap since its packages go unchecked."""
+    index = tree if tree is not None else FileIndex(root)
     result = ScanResult()
-    for path in walk(root, include_vendored, excluded):
-        parse_as(path, root, path.name, result)
+    for entry in manifests(index, include_vendored, excluded):
+        if entry.kind == "symlink":
+            result.problem(f"{entry.path}: symlink (not followed): its packages are not checked", True)
+        elif entry.kind == "special":
+            result.problem(f"{entry.path}: special file (FIFO or device), not read", False)
+        else:  # text, or binary/oversize/unreadable: the lockfile reader names the problem itself
+            text = index.text(entry) if entry.kind == "text" else None
+            parse_as(index.abs_path(entry), index.root, entry.name, result, text=text)
     for gap in submodule_gaps(root):
         result.problem(gap, True)
     result.packages = dedupe(result.packages)

@@ -379,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# pulsecheck real-world bench, stages {','.join(stages)}, source {args.src or 'venv'}")
     totals: dict[str, list[tuple[StageRun, Score]]] = {s: [] for s in stages}
     classes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    kinds: list[str] = []
     for repo in repos:
         target = args.repos / repo.name
         if not target.is_dir():
@@ -397,7 +398,9 @@ def main(argv: list[str] | None = None) -> int:
         expected = HERE / "expected" / f"{repo.name}.json"
         prof = next((r for r in runs if r.stage == "profile"), None)
         if prof is not None and expected.exists():
-            for line in compare_profile(prof.profile, json.loads(expected.read_text(encoding="utf-8"))):
+            lines = compare_profile(prof.profile, json.loads(expected.read_text(encoding="utf-8")))
+            kinds.append(f"{repo.name}={'ok' if lines[0].endswith('OK') else lines[0].split()[2]}")
+            for line in lines:
                 print("   profile " + line)
         for run, sc in zip(runs, scores, strict=True):
             totals[run.stage].append((run, sc))
@@ -413,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
                 dest.write_text(json.dumps([stub(f) for f in sample], indent=1), encoding="utf-8")
         sys.stdout.flush()
     print_totals(totals)
+    if kinds:
+        right = sum(k.endswith("=ok") for k in kinds)
+        print(f"profile app kind right on {right}/{len(kinds)}: " + ", ".join(kinds))
     print_fp_classes(classes)
     return 0
 

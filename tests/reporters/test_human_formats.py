@@ -61,7 +61,8 @@ def test_markdown_sections(report: Report) -> None:
     assert "| 164.312(b) | Audit controls |  | No finding | 0 |" in text
     assert "Not assessed" in text and "| Art. 32 | 2 |" in text
     assert text.index("### Critical (2)") < text.index("### High (1)") < text.index("### Info (1)")
-    for where in ("app/config.py:12", "@aaaaaaaaaa", "POST http://127.0.0.1:8000/api/patients",
+    # URLs and @ are escaped so GFM makes no autolink of them (they render unchanged)
+    for where in ("app/config.py:12", "\\@aaaaaaaaaa", "POST http\\://127.0.0.1:8000/api/patients",
                   "127.0.0.1:5432/tcp"):
         assert where in text
     assert "- **Remediation:** Revoke the token, then purge it from history." in text
@@ -87,6 +88,7 @@ def test_html_content(report: Report) -> None:
                   "127.0.0.1:5432/tcp"):
         assert where in page
     assert page.count('class="finding"') == 6
+    assert page.index('id="findings"') < page.index('id="compliance"')  # findings first
     assert 'data-severity="critical"' in page and 'data-stage="dast"' in page
     assert "gap found" in page and "not assessed" in page and "no finding" in page
     assert "Revoke the token" in page and "<th>category</th>" in page

@@ -1,4 +1,9 @@
-"""A self-contained HTML page for auditors: summary cards, compliance matrix, findings, profile.
+"""A self-contained HTML page for auditors: summary cards, stages, findings, compliance, profile.
+
+Findings come first, grouped by rule: what a rule means (its CWE, OWASP, HIPAA and GDPR
+mapping, its fix) is said once per group, and each finding is one compact row, so 5,000
+findings stay well under 2 MB. The compliance tables count findings and link to the rule
+groups, never to thousands of single findings; every count is the same number everywhere.
 
 Rendered by jinja2 with autoescape on (a scanned repository is hostile input, and bandit's
 HTML report shows what happens when only part of it is escaped). The page loads nothing
@@ -11,15 +16,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
 import jinja2
 
-from pulsecheck.model import FileLocation, Report
+from pulsecheck.model import FileLocation, Finding, Report
 from pulsecheck.reporters.common import (
     SEVERITIES_DESC,
     count_by_stage,
+    describe_effect,
     gdpr_articles,
     sorted_findings,
     stage_gaps,
@@ -28,7 +37,89 @@ from pulsecheck.reporters.common import (
     targets_line,
 )
 from pulsecheck.reporters.profile_view import profile_blocks
-from pulsecheck.textsafe import one_line, terminal_safe
+from pulsecheck.textsafe import escape_surrogates, one_line, terminal_safe
+
+_PLACES = 20
+"""Occurrences listed per finding on the page (the JSON and SARIF reports list them all)."""
+_PAGE_BUDGET = 1_850_000
+"""Bytes the finding rows may take together: a message longer than its share is cut on the page
+(the JSON report has it whole), so even 5,000 findings with long messages stay under 2 MB."""
+_ROW_MARKUP = 215
+_FINGERPRINTS_UP_TO = 1000
+"""Rows on a page that still show each fingerprint (a larger page points to the JSON report)."""
+
+
+@dataclass
+class RuleGroup:
+    """The findings of one rule, with what they share said once."""
+
+    anchor: str
+    rule_id: str
+    title: str
+    findings: list[tuple[int, Finding]] = field(default_factory=list)
+    """(number on the page, finding); one row per fingerprint, its repeats in ``repeats``."""
+    repeats: dict[str, list[Finding]] = field(default_factory=dict)
+    """Fingerprint -> every finding it stands for (one file's PHI in several commits)."""
+    count: int = 0
+    cwe: tuple[str, ...] = ()
+    owasp: tuple[str, ...] = ()
+    hipaa: tuple[str, ...] = ()
+    gdpr: tuple[str, ...] = ()
+    remediation: str = ""
+
+
+def group_by_rule(findings: Sequence[Finding]) -> list[RuleGroup]:
+    """Groups in the order of their worst finding; rows numbered 1..N in page order; findings
+    that share a fingerprint (one issue seen in several commits) are one row naming each commit."""
+    groups: dict[str, RuleGroup] = {}
+    for f in findings:
+        g = groups.get(f.rule_id)
+        if g is None:
+            g = groups[f.rule_id] = RuleGroup(anchor=f"r-{len(groups) + 1}", rule_id=f.rule_id, title=f.title,
+                                             remediation=f.remediation)
+        g.count += 1
+        same = g.repeats.setdefault(f.fingerprint, [])
+        same.append(f)
+        if len(same) == 1:
+            g.findings.append((0, f))
+        for name in ("cwe", "owasp", "hipaa", "gdpr"):
+            setattr(g, name, tuple(dict.fromkeys((*getattr(g, name), *getattr(f, name)))))
+    n = 0
+    for g in groups.values():
+        numbered = []
+        for _, f in g.findings:
+            n += 1
+            numbered.append((n, f))
+        g.findings = numbered
+    return list(groups.values())
+
+
+def _message_limit(rows: Sequence[Finding]) -> int:
+    """The longest message a row may show so all rows fit the page budget: none is cut when
+    they fit; otherwise only the longest are, all to one length (at least 60 characters)."""
+    fixed = sum(_ROW_MARKUP + len(f.location.display()) + len(f.evidence.summary()) for f in rows)
+    lengths = sorted(len(f.message) for f in rows)
+    room = _PAGE_BUDGET - fixed
+    if sum(lengths) <= room:
+        return max(lengths, default=0) + 1
+    low, high = 60, max(lengths, default=60)
+    while low < high:  # the largest limit whose cut messages still fit
+        mid = (low + high + 1) // 2
+        if sum(min(n, mid) for n in lengths) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def file_commit(f: Finding) -> str | None:
+    return f.location.commit if isinstance(f.location, FileLocation) else None
+
+
+def _links(findings: Sequence[Finding], anchors: dict[str, RuleGroup]) -> list[tuple[str, str, int]]:
+    """(anchor, rule id, count) per rule among ``findings``: one link per rule, not per finding."""
+    counts = Counter(f.rule_id for f in findings)
+    return [(anchors[r].anchor, r, n) for r, n in counts.most_common() if r in anchors]
 
 _TEMPLATES = files("pulsecheck.reporters").joinpath("templates")
 
@@ -37,28 +128,49 @@ def render(report: Report) -> str:
     style = _asset("report.css")
     script = _asset("report.js")
     findings = sorted_findings(report)
+    groups = group_by_rule(findings)
+    anchors = {g.rule_id: g for g in groups}
     counts = report.count_by_severity()
-    fp_index = {f.fingerprint: i for i, f in enumerate(findings, 1)}
-    return _environment().get_template("report.html.j2").render(
+    by_section: dict[str, list[Finding]] = {}
+    for f in findings:
+        for section in f.hipaa:
+            by_section.setdefault(section, []).append(f)
+    rows = sum(len(g.findings) for g in groups)
+    limit = _message_limit([f for g in groups for _, f in g.findings])
+
+    def message(f: Finding) -> str:
+        return f.message if len(f.message) <= limit else f.message[: limit - 1] + "…"
+
+    page = _environment().get_template("report.html.j2").render(
         report=report,
         target=targets_line(report),
         severities=[s.value for s in SEVERITIES_DESC],
         counts={s.value: counts[s] for s in SEVERITIES_DESC},
+        total=len(findings),
         by_stage=count_by_stage(report),
         stages=[
             {"name": s.name, "status": s.status, "duration": f"{s.duration_s:.2f}",
              "reason": stage_reason(s), "gaps": stage_gaps(s), "notes": len(stage_notes(s))}
             for s in report.stages
         ],
-        findings=findings,
-        file_commit=lambda f: f.location.commit if isinstance(f.location, FileLocation) else None,
-        fp_index=fp_index,
-        gdpr=gdpr_articles(report),
+        effects=[describe_effect(e) for e in report.config_effects],
+        groups=groups,
+        commits=lambda g, f: [c for m in g.repeats[f.fingerprint] if (c := file_commit(m))],
+        places=lambda f: ", ".join(
+            ("?" if o.line is None else str(o.line)) + (f"@{o.commit[:10]}" if o.commit else "")
+            for o in f.occurrences[:_PLACES]),
+        max_places=_PLACES,
+        message=message,
+        show_fingerprints=rows <= _FINGERPRINTS_UP_TO,
+        cut=sum(1 for g in groups for _, f in g.findings if len(f.message) > limit),
+        hipaa=[(c, _links(by_section.get(c.section, ()), anchors)) for c in report.compliance],
+        gdpr=[(a, len(fs), _links(fs, anchors)) for a, fs in gdpr_articles(report).items()],
         blocks=profile_blocks(report.profile),
         style=style,
         script=script,
         csp=_csp(style, script),
     )
+    return escape_surrogates(page)
 
 
 @cache

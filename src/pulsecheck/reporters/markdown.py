@@ -1,8 +1,9 @@
 """An auditor-readable Markdown report (renders on GitHub, GitLab and in any viewer).
 
-Order follows how an auditor reads: what was audited and how complete the audit was, the
-HIPAA safeguards at stake, then every finding worst first with its fix and mapping, then
-the application profile. Every repo-derived string goes through ``mdtext.md``.
+Order follows how an auditor reads: what was audited and how complete the audit was (stages,
+and settings that narrowed it), every finding worst first with its fix and mapping, then the
+HIPAA safeguards and GDPR articles they bear on, then the application profile. Every
+repo-derived string goes through ``mdtext.md`` (no markup, no autolinks).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pulsecheck.reporters.common import (
 )
 from pulsecheck.reporters.mdtext import md, md_lines
 from pulsecheck.reporters.profile_view import profile_blocks
+from pulsecheck.textsafe import escape_surrogates
 
-_STATUS = {"gap": "Gap found", "no-finding": "No finding", "not-assessed": "Not assessed"}
+_STATUS = {"gap": "Gap found", "no-finding": "No finding", "partially-assessed": "Partially assessed",
+           "not-assessed": "Not assessed"}
 
 
 def render(report: Report) -> str:
@@ -28,12 +31,22 @@ def render(report: Report) -> str:
     out += _header(report)
     out += _summary(report)
     out += _stages(report)
-    out += _compliance(report)
+    out += _effects(report)
     out += _findings(report)
+    out += _compliance(report)
     out += _profile(report)
     if report.warnings:
         out += ["## Warnings", ""] + [f"- {md(w)}" for w in report.warnings] + [""]
-    return "\n".join(out).rstrip("\n") + "\n"
+    return escape_surrogates("\n".join(out).rstrip("\n") + "\n")
+
+
+def _effects(report: Report) -> list[str]:
+    if not report.config_effects:
+        return []
+    out = ["## Settings that narrowed this audit", "",
+           "| Setting | Value | Source | Findings hidden |", "| --- | --- | --- | ---: |"]
+    out += [f"| {md(e.setting)} | {md(e.value)} | {md(e.source)} | {e.hidden} |" for e in report.config_effects]
+    return out + [""]
 
 
 def _header(report: Report) -> list[str]:
@@ -81,12 +94,13 @@ def _compliance(report: Report) -> list[str]:
                 "| Section | Standard | Implementation specification | Status | Findings |",
                 "| --- | --- | --- | --- | ---: |"]
         out += [f"| {md(c.section)} | {md(c.standard)} | {md(c.implementation_spec)} | "
-                f"{_STATUS.get(c.status, md(c.status))} | {len(c.fingerprints)} |" for c in report.compliance]
+                f"{_STATUS.get(c.status, md(c.status))} | {c.finding_count or len(c.fingerprints)} |"
+                for c in report.compliance]
         out.append("")
     gdpr = gdpr_articles(report)
     if gdpr:
         out += ["## GDPR articles", "", "| Article | Findings |", "| --- | ---: |"]
-        out += [f"| {md(a)} | {len(fps)} |" for a, fps in gdpr.items()] + [""]
+        out += [f"| {md(a)} | {len(fs)} |" for a, fs in gdpr.items()] + [""]
     return out
 
 
@@ -107,13 +121,19 @@ def _findings(report: Report) -> list[str]:
 
 def _finding(f: Finding, ref: str) -> list[str]:
     out = [f"#### {ref}. {md(f.title)}", "",
-           f"- **Rule:** {md(f.rule_id)} ({md(f.stage)}; confidence {f.confidence.value})",
+           f"- **Severity:** {f.severity.value} · **Confidence:** {f.confidence.value}",
+           f"- **Rule:** {md(f.rule_id)} ({md(f.stage)})",
            f"- **Location:** {md(f.location.display())}"]
     if isinstance(f.location, FileLocation) and f.location.commit:
         out.append(f"- **Commit:** {md(f.location.commit)}")
     out.append(f"- **Message:** {md_lines(f.message)}")
-    if f.evidence:
-        out.append(f"- **Evidence:** {md(f.evidence)}")
+    if f.evidence.summary():
+        out.append(f"- **Evidence:** {md(f.evidence.summary())}")
+    if f.occurrences:
+        places = ", ".join(_place(o.line, o.commit) for o in f.occurrences[:_PLACES])
+        more = f" and {f.occurrence_count - _PLACES} more (every one in the JSON and SARIF reports)" \
+            if f.occurrence_count > _PLACES else ""
+        out.append(f"- **Occurrences ({f.occurrence_count}):** {md(places)}{more}")
     for label, values in (("CWE", f.cwe), ("OWASP", f.owasp), ("HIPAA", f.hipaa), ("GDPR", f.gdpr)):
         if values:
             out.append(f"- **{label}:** {md(', '.join(values))}")
@@ -121,6 +141,14 @@ def _finding(f: Finding, ref: str) -> list[str]:
         out.append(f"- **Remediation:** {md_lines(f.remediation)}")
     out += [f"- **Fingerprint:** {f.fingerprint}", ""]
     return out
+
+
+_PLACES = 20
+
+
+def _place(line: int | None, commit: str | None) -> str:
+    where = "?" if line is None else str(line)
+    return f"{where}@{commit[:10]}" if commit else where
 
 
 def _profile(report: Report) -> list[str]:

@@ -12,13 +12,15 @@ from pulsecheck.model import Report
 from pulsecheck.reporters.common import (
     SEVERITIES_DESC,
     count_by_stage,
+    describe_effect,
     sorted_findings,
     stage_gaps,
     stage_notes,
     stage_reason,
     targets_line,
 )
-from pulsecheck.textsafe import one_line
+from pulsecheck.reporters.topfindings import top_rows
+from pulsecheck.textsafe import escape_surrogates, one_line
 
 TOP = 15
 """Findings listed in full; the rest are counted (the files hold them all)."""
@@ -36,30 +38,39 @@ def render(report: Report) -> str:
     ]
     findings = sorted_findings(report)
     if findings:
+        rows = top_rows(findings)
+        top = rows[:TOP]
         lines += ["", "Top findings:"]
-        top = findings[:TOP]
-        sev_w = max(len(f.severity.value) for f in top)
-        rule_w = min(40, max(len(one_line(f.rule_id)) for f in top))
-        for f in top:
+        sev_w = max(len(r.severity.value) for r in top)
+        label_w = min(40, max(len(one_line(r.label)) for r in top))
+        for r in top:
             lines.append(
-                f"  {f.severity.value.upper():<{sev_w}}  {_clip(f.rule_id, 40):<{rule_w}}  "
-                f"{_clip_middle(f.location.display(), 80)}  {_clip(f.title, 70)}"
+                f"  {r.severity.value.upper():<{sev_w}}  {r.confidence.value:<6}  {_clip(r.label, 40):<{label_w}}  "
+                f"{_clip_middle(r.subject, 110)}"
             )
-        if len(findings) > TOP:
-            lines.append(f"  ... and {len(findings) - TOP} more (see the written report)")
+        shown = sum(r.count for r in top)
+        if len(findings) > shown:
+            lines.append(f"  ... and {len(findings) - shown} more (see the written report)")
     gaps = [c for c in report.compliance if c.status == "gap"]
     if gaps:
         lines += ["", "HIPAA safeguards with gaps:"]
         for c in gaps:
             name = " - ".join(p for p in (c.standard, c.implementation_spec) if p)
-            lines.append(f"  {one_line(c.section)}  {_clip(name, 70)}: {len(c.fingerprints)} finding(s)")
+            lines.append(f"  {one_line(c.section)}  {_clip(name, 70)}: "
+                         f"{c.finding_count or len(c.fingerprints)} finding(s)")
+    partial = sum(1 for c in report.compliance if c.status == "partially-assessed")
+    if partial:
+        lines.append(f"  ({partial} safeguard(s) only partially assessed: a stage that checks them did not complete)")
     not_assessed = sum(1 for c in report.compliance if c.status == "not-assessed")
     if not_assessed:
         lines.append(f"  ({not_assessed} safeguard(s) not assessed by any enabled stage)")
+    if report.config_effects:
+        lines += ["", "Settings that narrowed this audit:"]
+        lines += [f"  - {_clip(describe_effect(e), 2 * _WIDTH)}" for e in report.config_effects]
     if report.warnings:
         lines += ["", "Warnings:"]
         lines += [f"  - {_clip(w, _WIDTH)}" for w in report.warnings]
-    return "\n".join(lines) + "\n"
+    return escape_surrogates("\n".join(lines) + "\n")
 
 
 def _totals(report: Report) -> str:
@@ -76,9 +87,11 @@ def _stage_lines(report: Report) -> list[str]:
     if not report.stages:
         return ["  (no stage ran)"]
     width = max(len(s.name) for s in report.stages)
+    counts = count_by_stage(report)  # reported findings: the number every other section shows
     out = []
     for s in report.stages:
-        line = f"  {one_line(s.name):<{width}}  {s.status:<9}  {s.duration_s:7.2f}s  {len(s.findings):>4} finding(s)"
+        line = (f"  {one_line(s.name):<{width}}  {s.status:<9}  {s.duration_s:7.2f}s  "
+                f"{counts.get(s.name, 0):>4} finding(s)")
         reason = stage_reason(s)
         if reason:
             label = "error" if s.status == "errored" else "reason"

@@ -14,7 +14,7 @@
     var n = 0;
     rows.forEach(function (row) {
       var ok = sevs[row.dataset.severity] !== false &&
-        (!stage || row.dataset.stage === stage) &&
+        (!stage || row.parentNode.dataset.stage === stage) &&
         (!q || row.textContent.toLowerCase().indexOf(q) !== -1);
       row.classList.toggle("hidden", !ok);
       if (ok) { n += 1; }

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pulsecheck import __version__
-from pulsecheck.config import ConfigError
+from pulsecheck.config_files import ConfigError  # not pulsecheck.config: config loads baselines
 from pulsecheck.core_rules import SUPPRESSION_WITHOUT_REASON
 from pulsecheck.model import FileLocation, Finding, Report
 from pulsecheck.safeio import write_atomic

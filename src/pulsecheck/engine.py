@@ -43,6 +43,7 @@ from pulsecheck.observer import Observer
 from pulsecheck.runtime import Runtime
 from pulsecheck.settings import ALL_STAGES, Settings
 from pulsecheck.sources.exclude import is_excluded
+from pulsecheck.sources.tree import FileIndex
 from pulsecheck.sources.workspace import Workspace, open_workspace
 from pulsecheck.stages.interface import (
     Recorder,
@@ -142,7 +143,7 @@ def run(
         if "profile" in provides_of(r.stage):
             profile = dict(r.facts)
     ordered = tuple(results[name] for name in settings.stages if name in results)
-    findings, effects = _finish(ordered, targets, settings)
+    findings, effects = _finish(ordered, targets, settings, workspace.tree if workspace is not None else None)
     return Report(
         targets=targets,
         started_at=started,
@@ -273,16 +274,17 @@ def _remove_scratch(scratch: Path, runs: Sequence[_Run]) -> None:
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _finish(results: Sequence[StageResult], targets: Targets,
-            settings: Settings) -> tuple[list[Finding], tuple[tuple[ConfigEffect, ...], int]]:
-    """Policy, compliance mapping, suppressions, dedupe and order; the effects with their counts."""
+def _finish(results: Sequence[StageResult], targets: Targets, settings: Settings,
+            tree: FileIndex | None = None) -> tuple[list[Finding], tuple[tuple[ConfigEffect, ...], int]]:
+    """Policy, compliance mapping, suppressions (read through the audit's file index), dedupe and
+    order; the effects with their counts."""
     raw = [f for r in results for f in r.findings]
     effects = list(getattr(settings, "effects", ()))
     hidden = [0] * len(effects)
     findings = _apply_policy(raw, settings, effects, hidden)
     findings = map_findings(findings)
     kept, suppressed, suppression_findings = apply_suppressions(
-        findings, repo=Path(targets.path) if targets.path else None, baseline=settings.baseline
+        findings, repo=Path(targets.path) if targets.path else None, baseline=settings.baseline, tree=tree
     )
     kept = _apply_policy(map_findings(suppression_findings), settings, effects, hidden) + kept
     kept = _dedupe(kept)

@@ -21,6 +21,7 @@ from pulsecheck.config_files import ConfigError  # not pulsecheck.config: config
 from pulsecheck.core_rules import SUPPRESSION_WITHOUT_REASON
 from pulsecheck.model import FileLocation, Finding, Report
 from pulsecheck.safeio import write_atomic
+from pulsecheck.sources.tree import FileIndex
 
 BASELINE_SCHEMA_VERSION = 1
 MAX_SCANNED_BYTES = 16 * 1024 * 1024
@@ -38,14 +39,17 @@ _REASON_LEAD = re.compile(r"^[\s:=\-\u2013\u2014,;]+")
 
 
 def apply_suppressions(
-    findings: Sequence[Finding], repo: Path | None, baseline: str | None
+    findings: Sequence[Finding], repo: Path | None, baseline: str | None, tree: FileIndex | None = None,
 ) -> tuple[list[Finding], int, list[Finding]]:
-    """(kept findings, number suppressed, findings about the suppressions themselves)."""
+    """(kept findings, number suppressed, findings about the suppressions themselves).
+
+    ``tree`` is the audit's file index: inline directives are read from the text the stages
+    already read (without it, an index of ``repo`` is built)."""
     accepted = load_baseline(Path(baseline)) if baseline else frozenset()
     after_baseline = [f for f in findings if f.fingerprint not in accepted]
     if repo is None:
         return after_baseline, len(findings) - len(after_baseline), []
-    scanner = _InlineScanner(repo)
+    scanner = _InlineScanner(tree if tree is not None else FileIndex(repo))
     kept = [f for f in after_baseline if not scanner.suppresses(f)]
     return kept, len(findings) - len(kept), scanner.reasonless_findings()
 
@@ -163,10 +167,12 @@ def parse_directives(text: str) -> list[Directive]:
 
 
 class _InlineScanner:
-    """Reads each file with findings once and answers "is this finding suppressed here?"."""
+    """Reads each file with findings once (through the file index) and answers "is this finding
+    suppressed here?". The index never follows a symlink nor reads a FIFO, and a path it did not
+    list (excluded, ignored, outside the root) has no directives."""
 
-    def __init__(self, repo: Path) -> None:
-        self._repo = repo.resolve()
+    def __init__(self, tree: FileIndex) -> None:
+        self._tree = tree
         self._cache: dict[str, list[Directive]] = {}
 
     def _directives(self, rel: str) -> list[Directive]:
@@ -175,17 +181,13 @@ class _InlineScanner:
         return self._cache[rel]
 
     def _read(self, rel: str) -> list[Directive]:
-        try:
-            path = (self._repo / rel).resolve()
-            if not path.is_relative_to(self._repo) or not path.is_file():
-                return []
-            with path.open("rb") as handle:
-                data = handle.read(MAX_SCANNED_BYTES)
-        except (OSError, ValueError):
+        entry = self._tree.get(rel)
+        if entry is None or entry.size > MAX_SCANNED_BYTES:
             return []
-        if b"\x00" in data[:8192] or b"pulsecheck" not in data.lower():
+        text = self._tree.text(entry)
+        if text is None or "pulsecheck" not in text.lower():
             return []
-        return parse_directives(data.decode("utf-8", errors="replace"))
+        return parse_directives(text)
 
     def suppresses(self, finding: Finding) -> bool:
         loc = finding.location

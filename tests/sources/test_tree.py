@@ -121,3 +121,25 @@ def test_text_is_read_once_and_shared(tmp_path: Path) -> None:
         for entry in index.files():
             assert index.text(entry)
     assert index.walks == 1 and set(index.opens.values()) == {1}
+
+
+def test_gitignore_respected_only_when_asked(tmp_path: Path) -> None:
+    repo = init(tmp_path / "r")
+    commit_files(repo, {".gitignore": "secret.env\nbuild/\n", "app.py": "x = 1\n"}, "init")
+    (repo / "secret.env").write_text("A=1\n")
+    (repo / "build").mkdir()
+    (repo / "build" / "out.txt").write_text("b\n")
+    (repo / "new.py").write_text("untracked but not ignored\n")
+    assert [e.path for e in FileIndex(repo).files()] == [".gitignore", "app.py", "new.py"]
+    every = FileIndex(repo, respect_gitignore=False).files(include_vendored=True)
+    assert [e.path for e in every] == [".gitignore", "app.py", "build/out.txt", "new.py", "secret.env"]
+
+
+def test_exclude_globs_and_size_limit(tmp_path: Path) -> None:
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "lib.js").write_text("v\n")
+    (tmp_path / "big.txt").write_text("a" * 2000)
+    (tmp_path / "small.txt").write_text("b\n")
+    index = FileIndex(tmp_path, exclude=("gen/*",))
+    assert [e.path for e in index.files(max_bytes=1000)] == ["small.txt"]
+    assert [e.path for e in index.files()] == ["big.txt", "small.txt"]

@@ -1,14 +1,13 @@
-"""Where scanners read text from: a working tree (or any directory) and a git history.
+"""The audit's inputs, built once per audit and shared by every stage (see ``workspace``).
 
-Shared by the secrets and PHI stages. Both sources are streaming, never follow a symlink out
-of the root, and report every input they skip (``on_skip``) or could not read (``on_gap``)
-so a stage can say exactly what it did not scan.
+``tree``: the file index (one listing, one exclusion rule, symlinks and special files refused,
+text read once). ``history``: one pass over git, in segments. Both record what they could not
+read, once, so a stage can say exactly what it did not scan.
 """
 
 from __future__ import annotations
 
 from pulsecheck.sources.git_history import HistoryChunk, iter_history, iter_staged, safe_git_env
-from pulsecheck.sources.worktree import SourceFile, iter_files, read_text
+from pulsecheck.sources.tree import FileEntry, FileIndex, Skip
 
-__all__ = ["HistoryChunk", "SourceFile", "iter_files", "iter_history", "iter_staged", "read_text",
-           "safe_git_env"]
+__all__ = ["FileEntry", "FileIndex", "HistoryChunk", "Skip", "iter_history", "iter_staged", "safe_git_env"]

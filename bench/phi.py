@@ -20,14 +20,18 @@ import random
 import resource
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
+from pulsecheck.runtime import Runtime
+from pulsecheck.runtime.cpu import usable_cpus
+from pulsecheck.sources.tree import FileIndex
 from pulsecheck.stages.phi import columns, detect
 from pulsecheck.stages.phi import validators as v
-from pulsecheck.stages.phi.pool import scan_files, usable_cpus
+from pulsecheck.stages.phi.pool import scan_entries
 from pulsecheck.stages.phi.scanfile import FileResult, scan_file, scan_text_into
 from pulsecheck.stages.profile import build_profile
 
@@ -181,7 +185,9 @@ def throughput(mb: int) -> dict[str, float | int]:
             scan_file(p, p.name)
         secs, cpu_secs = time.perf_counter() - start, time.process_time() - cpu
         start = time.perf_counter()
-        outcomes = list(scan_files([(p, p.name, p.stat().st_size) for p in paths]))
+        index = FileIndex(root)
+        runtime = Runtime().for_stage("phi", Path(tempfile.gettempdir()), threading.Event())
+        outcomes = list(scan_entries(index, index.files(), runtime=runtime))
         pool_secs = time.perf_counter() - start
         assert all(o.result is not None for o in outcomes)
     mib = size / 1024 / 1024

@@ -2,7 +2,9 @@
 
 Advisories that describe the same flaw (one lists the other in ``aliases``: PYSEC/GHSA/CVE,
 GO/GHSA, RUSTSEC/GHSA) are merged into one :class:`Vulnerability` per package, so one flaw
-is one finding. The upgrade suggested is the smallest ``fixed`` version above the installed one.
+is one finding. The upgrade suggested is the smallest ``fixed`` version above the installed one;
+for ranges that end in ``last_affected``, the first later release the database knows
+(:mod:`.known`), else none, and the vulnerability says what it was fixed after.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulsecheck.model import Severity
+from pulsecheck.stages.deps.known import first_release_after, seen_versions
 from pulsecheck.stages.deps.package import Package
-from pulsecheck.stages.deps.ranges import fixed_above, in_range, listed
+from pulsecheck.stages.deps.ranges import fixed_above, in_range, last_affected_at_or_above, listed
 from pulsecheck.stages.deps.versions import version_key
 
 
@@ -35,6 +38,9 @@ class Vulnerability:
     package: Package
     advisories: tuple[Advisory, ...]
     fixed_version: str | None
+    last_affected: str | None = None
+    """The highest ``last_affected`` bound of a range that holds the package, when no fixed release
+    is known: the flaw is "fixed after" it."""
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -65,13 +71,25 @@ class Vulnerability:
 
 def package_affected(pkg: Package, ranges: Sequence[Any], versions: Sequence[str]) -> tuple[bool, list[str]]:
     """(affected?, fixed versions above the installed one in the ranges that matched)."""
+    hit, fixes, _ = _affected_by(pkg, ranges, versions)
+    return hit, fixes
+
+
+def _affected_by(pkg: Package, ranges: Sequence[Any], versions: Sequence[str]
+                 ) -> tuple[bool, list[str], list[str]]:
+    """(affected?, fixed versions above it, ``last_affected`` bounds of the matching ranges
+    that have no ``fixed`` event above it)."""
     hit = listed(pkg.ecosystem, pkg.version, versions)
     fixes: list[str] = []
+    bounds: list[str] = []
     for range_type, events in ranges:
         if in_range(pkg.ecosystem, pkg.version, range_type, events):
             hit = True
-            fixes += fixed_above(pkg.ecosystem, pkg.version, range_type, events)
-    return hit, fixes
+            above = fixed_above(pkg.ecosystem, pkg.version, range_type, events)
+            fixes += above
+            if not above:
+                bounds += last_affected_at_or_above(pkg.ecosystem, pkg.version, range_type, events)
+    return hit, fixes, bounds
 
 
 class Matcher:
@@ -81,6 +99,7 @@ class Matcher:
         self.conn = conn
         self._advisories: dict[str, Advisory] = {}
         self._rows: dict[tuple[str, str], list[tuple[str, Any, list[str]]]] = {}
+        self._versions: dict[tuple[str, str], set[str]] = {}
 
     def ecosystems(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT ecosystem FROM sources")}
@@ -94,12 +113,19 @@ class Matcher:
             if not rows:
                 continue
             hits: dict[str, list[str]] = {}
+            bounds: dict[str, list[str]] = {}
             for advisory_id, ranges, versions in rows:
-                hit, fixes = package_affected(pkg, ranges, versions)
+                hit, fixes, last = _affected_by(pkg, ranges, versions)
                 if hit:
                     hits.setdefault(advisory_id, []).extend(fixes)
+                    if last and not fixes:
+                        # fixed after X: the first release after X the database knows, if any
+                        after = first_release_after(pkg.ecosystem, max(last, key=_sort_key(pkg)),
+                                                    self._seen(pkg.ecosystem, pkg.key), ranges, versions)
+                        hits[advisory_id] += [after] if after else []
+                        bounds[advisory_id] = last
             if hits:
-                out += self._group(pkg, hits)
+                out += self._group(pkg, hits, bounds)
         return out
 
     def _affected(self, ecosystem: str, name: str) -> list[tuple[str, Any, list[str]]]:
@@ -109,6 +135,11 @@ class Matcher:
                 self.conn.execute("SELECT advisory_id, ranges, versions FROM affected "
                                   "WHERE ecosystem = ? AND name = ?", (ecosystem, name))]
         return self._rows[(ecosystem, name)]
+
+    def _seen(self, ecosystem: str, name: str) -> set[str]:
+        if (ecosystem, name) not in self._versions:
+            self._versions[(ecosystem, name)] = seen_versions(self._affected(ecosystem, name))
+        return self._versions[(ecosystem, name)]
 
     def _advisory(self, advisory_id: str) -> Advisory | None:
         if advisory_id not in self._advisories:
@@ -122,7 +153,8 @@ class Matcher:
                 Severity(row[4]) if row[4] else None, row[6])
         return self._advisories[advisory_id]
 
-    def _group(self, pkg: Package, hits: dict[str, list[str]]) -> list[Vulnerability]:
+    def _group(self, pkg: Package, hits: dict[str, list[str]], bounds: dict[str, list[str]]
+               ) -> list[Vulnerability]:
         advisories = [a for a in (self._advisory(i) for i in sorted(hits)) if a is not None]
         groups: list[tuple[set[str], list[Advisory]]] = []
         for adv in advisories:
@@ -137,6 +169,12 @@ class Matcher:
         out = []
         for _, members in groups:
             fixes = [f for a in members for f in hits[a.id]]
-            fixed = min(fixes, key=lambda v: version_key(pkg.ecosystem, v)) if fixes else None
-            out.append(Vulnerability(pkg, tuple(sorted(members, key=lambda a: a.id)), fixed))
+            fixed = min(fixes, key=_sort_key(pkg)) if fixes else None
+            last = [b for a in members for b in bounds.get(a.id, [])]
+            out.append(Vulnerability(pkg, tuple(sorted(members, key=lambda a: a.id)), fixed,
+                                     max(last, key=_sort_key(pkg)) if last and fixed is None else None))
         return sorted(out, key=lambda v: v.primary_id)
+
+
+def _sort_key(pkg: Package) -> Any:
+    return lambda v: version_key(pkg.ecosystem, v)

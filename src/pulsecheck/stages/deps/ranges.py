@@ -79,14 +79,31 @@ def listed(ecosystem: str, version: str, versions: Sequence[str]) -> bool:
     return version in versions or canonical(ecosystem, version) in versions
 
 
-def fixed_above(ecosystem: str, version: str, range_type: str, events: Sequence[Event]) -> list[str]:
-    """``fixed`` versions of a range that are above ``version`` (candidates for the upgrade)."""
+def _events_beyond(ecosystem: str, version: str, range_type: str, events: Sequence[Event], wanted: str,
+                   *, or_equal: bool) -> list[str]:
     installed = version_key(ecosystem, version, range_type)
     out = []
     for kind, value in events:
-        if kind != "fixed":
+        if kind != wanted:
             continue
         key = version_key(ecosystem, value, range_type)
-        if installed is not None and key is not None and installed < key:
+        if installed is not None and key is not None and (installed < key or (or_equal and installed == key)):
             out.append(value)
     return out
+
+
+def fixed_above(ecosystem: str, version: str, range_type: str, events: Sequence[Event]) -> list[str]:
+    """``fixed`` versions of a range that are above ``version`` (candidates for the upgrade)."""
+    return _events_beyond(ecosystem, version, range_type, events, "fixed", or_equal=False)
+
+
+def last_affected_at_or_above(ecosystem: str, version: str, range_type: str, events: Sequence[Event]) -> list[str]:
+    """``last_affected`` versions of a range at or above ``version``: the range ends there, and
+    the release after it is the fix (OSV does not say which release that is)."""
+    return _events_beyond(ecosystem, version, range_type, events, "last_affected", or_equal=True)
+
+
+def affected(ecosystem: str, version: str, ranges: Sequence[Any], versions: Sequence[str]) -> bool:
+    """Whether ``version`` is listed or inside any of one advisory entry's ranges."""
+    return listed(ecosystem, version, versions) or any(
+        in_range(ecosystem, version, range_type, events) for range_type, events in ranges)

@@ -1,6 +1,9 @@
 """XML manifests. pom.xml: declared dependencies and dependencyManagement pins, with ``${property}`` values
 resolved from the pom's own ``<properties>`` (and ``project.version``). Parent poms and BOM
-imports are not fetched: what cannot be resolved is skipped, never guessed. Also NuGet packages.config."""
+imports are not fetched: a version that cannot be resolved is left empty (reported unchecked
+unless another pom of the project pins it), never guessed. NuGet: packages.config, and the
+``PackageReference`` / ``PackageVersion`` items of SDK-style projects (*.csproj, *.fsproj,
+*.vbproj, Directory.Packages.props)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 - DTDs/entities are refused bel
 
 from pulsecheck.stages.deps.package import Package
 from pulsecheck.stages.deps.parsers.common import Lines, LockfileError
+from pulsecheck.stages.deps.parsers.pins import maven_exact, nuget_exact
 
 _PROP = re.compile(r"\$\{([^}]+)\}")
 
@@ -26,13 +30,17 @@ def _text(elem: ET.Element | None, name: str) -> str:
     return (child.text or "").strip() if child is not None else ""
 
 
-def parse_pom(text: str, rel: str) -> list[Package]:
+def _xml_root(text: str, what: str) -> ET.Element:
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise LockfileError("DTDs and entities are not allowed in a pom")
+        raise LockfileError(f"DTDs and entities are not allowed in {what}")
     try:
-        root = ET.fromstring(text)  # noqa: S314 - no DTD, so no entity expansion
+        return ET.fromstring(text)  # noqa: S314 - no DTD, so no entity expansion
     except ET.ParseError as exc:
         raise LockfileError(f"invalid XML: {exc}") from None
+
+
+def parse_pom(text: str, rel: str) -> list[Package]:
+    root = _xml_root(text, "a pom")
     if _local(root.tag) != "project":
         raise LockfileError("not a Maven <project>")
     props = {_local(p.tag): (p.text or "").strip() for p in (_child(root, "properties") or [])}
@@ -54,12 +62,10 @@ def parse_pom(text: str, rel: str) -> list[Package]:
         for dep in container if container is not None else []:
             group, artifact = resolve(_text(dep, "groupId")), resolve(_text(dep, "artifactId"))
             version = resolve(_text(dep, "version"))
-            if not group or not artifact or not version or "${" in version:
+            if not group or not artifact or "${" in group or "${" in artifact:
                 continue
-            if version[:1] in "[(":
-                version = version[1:].split(",", 1)[0].strip()  # lowest version of a range
-                if not version:
-                    continue
+            # "" for a parent pom's property, a version managed elsewhere, or a range
+            version = maven_exact(version) if "${" not in version else ""
             scope = _text(dep, "scope")
             out.append(Package("Maven", f"{group}:{artifact}", version, rel,
                                lines.find(f"<artifactId>{_text(dep, 'artifactId')}</artifactId>"),
@@ -69,12 +75,7 @@ def parse_pom(text: str, rel: str) -> list[Package]:
 
 def parse_packages_config(text: str, rel: str) -> list[Package]:
     """NuGet's legacy ``packages.config``: ``<package id="..." version="..."/>`` entries."""
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise LockfileError("DTDs and entities are not allowed in packages.config")
-    try:
-        root = ET.fromstring(text)  # noqa: S314 - no DTD, so no entity expansion
-    except ET.ParseError as exc:
-        raise LockfileError(f"invalid XML: {exc}") from None
+    root = _xml_root(text, "packages.config")
     lines = Lines(text)
     out = []
     for elem in root.iter():
@@ -82,4 +83,22 @@ def parse_packages_config(text: str, rel: str) -> list[Package]:
             name = str(elem.get("id"))
             out.append(Package("NuGet", name, str(elem.get("version")), rel, lines.find(f'"{name}"'),
                                direct=True, dev=elem.get("developmentDependency") == "true"))
+    return out
+
+
+def parse_msbuild(text: str, rel: str) -> list[Package]:
+    """``<PackageReference Include="X" Version="1.2.3"/>`` (or a ``<Version>`` child) in a project
+    file and ``<PackageVersion>`` in Directory.Packages.props. A reference without a version (central
+    package management) or with an MSBuild property ``$(...)`` is left unresolved."""
+    root = _xml_root(text, "an MSBuild project")
+    lines = Lines(text)
+    out = []
+    for elem in root.iter():
+        if _local(elem.tag) not in ("PackageReference", "PackageVersion"):
+            continue
+        name = elem.get("Include") or elem.get("Update")
+        if not name or "$(" in name:
+            continue
+        version = elem.get("Version") or elem.get("VersionOverride") or _text(elem, "Version")
+        out.append(Package("NuGet", name, nuget_exact(version or ""), rel, lines.find(f'"{name}"'), direct=True))
     return out

@@ -6,10 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from pulsecheck.stages.deps.package import Package, normalize_name
 from pulsecheck.stages.deps.parsers.common import Lines, LockfileError, load_json, load_toml, reach
+from pulsecheck.stages.deps.parsers.pins import pep440_exact, pep508
 
 
 def _version(entry: dict[str, Any]) -> str:
@@ -165,33 +164,29 @@ def parse_pylock(text: str, rel: str) -> list[Package]:
 
 
 def parse_pyproject(text: str, rel: str) -> list[Package]:
-    """Exact ``==`` pins in PEP 621 / Poetry dependency tables (ranges say nothing installed)."""
+    """PEP 621 ``[project]`` dependencies and optional-dependencies, dependency groups, and
+    Poetry's dependency tables (groups too). Exact pins carry their version; ranges an empty
+    one (unchecked unless a lockfile resolves them)."""
     doc, lines = load_toml(text), Lines(text)
     project = doc.get("project") or {}
     specs: list[tuple[str, bool]] = [(s, False) for s in project.get("dependencies", []) or []]
     for extra in (project.get("optional-dependencies") or {}).values():
-        specs += [(s, False) for s in extra]
+        specs += [(s, False) for s in extra or []]
     for group in (doc.get("dependency-groups") or {}).values():
-        specs += [(s, True) for s in group if isinstance(s, str)]
+        specs += [(s, True) for s in group or [] if isinstance(s, str)]
     out = []
     for spec, dev in specs:
-        try:
-            req = Requirement(str(spec))
-        except InvalidRequirement:
-            continue
-        pins = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
-        if len(pins) == 1:
-            out.append(Package("PyPI", req.name, pins[0], rel, lines.find(str(spec)), direct=True, dev=dev))
+        found = pep508(str(spec))
+        if found is not None:
+            out.append(Package("PyPI", found[0], found[1], rel, lines.find(str(spec)), direct=True, dev=dev))
     poetry = (doc.get("tool") or {}).get("poetry") or {}
-    for table, dev in ((poetry.get("dependencies"), False), (poetry.get("dev-dependencies"), True)):
-        for name, value in (table or {}).items():
+    tables = [(poetry.get("dependencies"), False), (poetry.get("dev-dependencies"), True)]
+    tables += [((g or {}).get("dependencies"), n != "main") for n, g in (poetry.get("group") or {}).items()]
+    for table, dev in tables:
+        for name, value in (table or {}).items() if isinstance(table, dict) else ():
+            if name == "python" or (isinstance(value, dict) and ({"git", "path", "url"} & set(value))):
+                continue  # the interpreter, or not a PyPI release
             version = value.get("version") if isinstance(value, dict) else value
-            if name != "python" and isinstance(version, str) and _exact(version):
-                out.append(Package("PyPI", name, version.lstrip("="), rel, lines.find(f"{name} ="),
-                                   direct=True, dev=dev))
+            out.append(Package("PyPI", name, pep440_exact(version) if isinstance(version, str) else "", rel,
+                               lines.find(f"{name} ="), direct=True, dev=dev))
     return out
-
-
-def _exact(version: str) -> bool:
-    bare = version.lstrip("=")
-    return bool(bare) and bare[0].isdigit() and not any(c in bare for c in "<>^~*,| ")

@@ -41,7 +41,7 @@ class ConfigFile:
 
     @property
     def label(self) -> str:
-        return f"{self.path} ({self.trust})"
+        return f"{self.path.absolute()} ({self.trust})"
 
 
 def config_files(config_file: Path | None, repo: Path | None, env: Mapping[str, str],

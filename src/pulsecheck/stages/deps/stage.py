@@ -1,8 +1,8 @@
 """The deps stage: find lockfiles, match them against the local OSV database, report.
 
 Nothing here may turn "could not check" into "clean": a missing database or an ecosystem the
-database lacks becomes a coverage gap (the audit ends partial), unreadable lockfiles and
-unpinned requirements become notes naming the file.
+database lacks becomes a coverage gap (the audit ends partial), and so does a manifest's
+dependency range that no lockfile resolves; unreadable lockfiles become notes naming the file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pulsecheck.stages.deps import eol, outdated
 from pulsecheck.stages.deps.match import Matcher, Vulnerability
 from pulsecheck.stages.deps.options import DepsOptions
 from pulsecheck.stages.deps.package import Package
-from pulsecheck.stages.deps.parsers import scan
+from pulsecheck.stages.deps.parsers import declares_ranges, scan
 from pulsecheck.stages.deps.rules import ALL_RULES, UNMAINTAINED, VULNERABLE
 from pulsecheck.stages.deps.versions import version_key
 from pulsecheck.stages.interface import StageContext, StageError, StageSkip
@@ -39,15 +39,24 @@ def display_version(pkg: Package, version: str) -> str:
     return version
 
 
+def _fix_sentence(fixed: str | None, after: str | None) -> str:
+    if fixed:
+        return f"Fixed in {fixed}."
+    if after:
+        return f"Fixed after {after} (no later release is known to the database)."
+    return "No fixed version is published."
+
+
 def to_finding(vuln: Vulnerability) -> Finding:
     pkg = vuln.package
     rule: Rule = UNMAINTAINED if vuln.informational else VULNERABLE
     others = [i for i in (*vuln.ids, *vuln.aliases) if i != vuln.primary_id]
     fixed = display_version(pkg, vuln.fixed_version) if vuln.fixed_version else None
     summary = "; ".join(dict.fromkeys(a.summary for a in vuln.advisories if a.summary)) or "no summary"
+    after = display_version(pkg, vuln.last_affected) if vuln.last_affected else None
     message = (f"{pkg.name} {pkg.version} ({pkg.ecosystem}) is affected by {vuln.primary_id}"
                f"{' (' + ', '.join(others) + ')' if others else ''}: {one_line(summary)[:300].rstrip('.')}. "
-               + (f"Fixed in {fixed}." if fixed else "No fixed version is published."))
+               + _fix_sentence(fixed, after))
     severity = vuln.severity or rule.severity
     if vuln.informational:
         severity = rule.severity
@@ -56,7 +65,8 @@ def to_finding(vuln: Vulnerability) -> Finding:
         severity=severity,
         confidence=Confidence.MEDIUM if pkg.path.endswith("pom.xml") else Confidence.HIGH,
         evidence=f"{pkg.name}=={pkg.version}",
-        remediation=(f"Upgrade {pkg.name} to {fixed} or later." if fixed else rule.remediation),
+        remediation=(f"Upgrade {pkg.name} to {fixed} or later." if fixed else
+                     f"Upgrade {pkg.name} to a release after {after}." if after else rule.remediation),
         identity=f"{pkg.ecosystem}:{pkg.key}@{pkg.version}:{vuln.primary_id}",
         properties={
             "package": pkg.name, "version": pkg.version, "ecosystem": pkg.ecosystem, "purl": pkg.purl,
@@ -66,9 +76,21 @@ def to_finding(vuln: Vulnerability) -> Finding:
             "dependency": "direct" if pkg.direct else ("transitive" if pkg.direct is False else "unknown"),
             "cvss_score": max((a.score for a in vuln.advisories if a.score is not None), default=None),
             "cvss_vector": next((a.vector for a in vuln.advisories if a.vector), None),
-            "informational": vuln.informational,
+            "informational": vuln.informational, "last_affected": after,
         },
     )
+
+
+def _report_unpinned(ctx: StageContext, unpinned: dict[str, list[Package]]) -> None:
+    """Ranges in manifests are unchecked, so a gap (the audit cannot pass them); lockfile entries
+    without a usable version (a marker excluded them when locking, a git source) only a note."""
+    for path, pkgs in unpinned.items():
+        if declares_ranges(path):
+            ctx.facts.setdefault("unchecked", []).extend(f"{p.ecosystem}:{p.name} ({p.path})" for p in pkgs)
+            ctx.gap(f"{path}: {len(pkgs)} dependency range(s) not resolved by a lockfile: {_names(pkgs)} "
+                    "(add a lockfile, or pin exact versions)")
+        else:
+            ctx.note(f"{path}: {len(pkgs)} requirement(s) without an exact pin not checked: {_names(pkgs)}")
 
 
 class DepsStage:
@@ -109,8 +131,7 @@ class DepsStage:
                 odd[pkg.path].append(pkg)
             else:
                 checkable.append(pkg)
-        for path, pkgs in unpinned.items():
-            ctx.note(f"{path}: {len(pkgs)} requirement(s) without an exact pin not checked: {_names(pkgs)}")
+        _report_unpinned(ctx, unpinned)
         for path, pkgs in odd.items():
             ctx.note(f"{path}: version format not recognised, checked by exact version only: {_names(pkgs)}")
         checkable += [p for pkgs in odd.values() for p in pkgs]

@@ -32,6 +32,7 @@ from pulsecheck.stages.deps.parsers import (
 from pulsecheck.stages.deps.parsers.common import LockfileError
 from pulsecheck.stages.deps.parsers.common import read_text as common_read_text
 from pulsecheck.stages.deps.parsers.requirements import parse_requirements
+from pulsecheck.stages.deps.parsers.resolve import is_manifest, settle
 
 TextParser = Callable[[str, str], list[Package]]
 
@@ -118,6 +119,16 @@ def is_requirements(rel: str) -> bool:
     if any(fnmatch.fnmatchcase(parts[-1], p) for p in REQUIREMENTS_GLOBS):
         return True
     return len(parts) >= 2 and parts[-2] == "requirements" and parts[-1].endswith(".txt")
+
+
+def declares_ranges(rel: str) -> bool:
+    """A manifest or requirements file: an entry without a version there is a range."""
+    return is_manifest(rel) or is_requirements(rel)
+
+
+def is_lockfile(rel: str) -> bool:
+    """A file that records installed versions (go.mod and packages.config included)."""
+    return parser_for(rel.rpartition("/")[2]) is not None and not is_manifest(rel)
 
 
 def manifests(index: FileIndex, include_vendored: bool = False,
@@ -214,5 +225,5 @@ def scan(root: Path, include_vendored: bool = False, excluded: Callable[[str], b
             parse_as(index.abs_path(entry), index.root, entry.name, result, text=text)
     for gap in submodule_gaps(root):
         result.problem(gap, True)
-    result.packages = dedupe(result.packages)
+    result.packages = settle(dedupe(result.packages), declares_ranges, is_lockfile)
     return result

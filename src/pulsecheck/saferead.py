@@ -40,6 +40,9 @@ def read_capped(path: Path | str, limit: int) -> bytes:
             kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else \
                 "directory" if stat.S_ISDIR(mode) else "device"
             raise ReadRefused(f"special file ({kind}), not read", gap=False)
+        size = os.fstat(fd).st_size
+        if size > limit:  # the common case, refused without reading; the count below catches liars
+            raise ReadRefused(f"{_mb(size)} is over the {_mb(limit)} limit", gap=True)
         parts: list[bytes] = []
         total = 0
         while total <= limit:
@@ -52,11 +55,14 @@ def read_capped(path: Path | str, limit: int) -> bytes:
             parts.append(block)
             total += len(block)
         if total > limit:
-            raise ReadRefused(f"over the {limit // (1024 * 1024) or limit} "
-                              f"{'MB' if limit >= 1024 * 1024 else 'byte'} limit, not read", gap=True)
+            raise ReadRefused(f"grew past the {_mb(limit)} limit while read, not read", gap=True)
         return b"".join(parts)
     finally:
         os.close(fd)
+
+
+def _mb(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{size} bytes"
 
 
 def is_regular(path: Path | str) -> bool:

@@ -119,7 +119,8 @@ def _of_ecosystem(rows: list[AdvisoryRow], src: Source) -> list[AdvisoryRow]:
     ``npm/all.zip`` full of PyPI advisories must not replace, or wipe, the PyPI data)."""
     if not src.ecosystem:
         return rows
-    kept = [r for r in rows if any(_base(e) == src.ecosystem for e in r.ecosystems)]
+    # an advisory with no affected package rows (withdrawn, or nothing matchable) belongs to the source
+    kept = [r for r in rows if not r.ecosystems or any(_base(e) == src.ecosystem for e in r.ecosystems)]
     if len(kept) < len(rows):
         src.problems.append(f"{src.path}: {len(rows) - len(kept)} advisory(ies) not of ecosystem "
                             f"{src.ecosystem} (as its directory says), skipped")

@@ -97,9 +97,11 @@ def run(
     results: dict[str, StageResult] = {}
     rules: dict[str, Rule] = {rule.id: rule for rule in CORE_RULES}
     runnable: list[Stage] = []
+    option_errors = getattr(settings, "option_errors", {})
     for name in settings.stages:
-        if name in broken:
-            results[name] = StageResult(name, Errored(reason=broken[name], kind="unavailable"), 0.0)
+        if name in broken or name in option_errors:
+            reason = broken.get(name) or f"its options could not be loaded: {option_errors[name]}"
+            results[name] = StageResult(name, Errored(reason=reason, kind="unavailable"), 0.0)
             continue
         stage = catalog.get(name)
         if stage is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -71,3 +72,21 @@ def is_regular(path: Path | str) -> bool:
         return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
+
+
+def regular_files(root: Path, suffix: str = "") -> Iterator[Path]:
+    """Regular files under ``root`` ending in ``suffix``, sorted, symlinks neither followed nor
+    listed. Iterative: ``Path.rglob`` recurses once per level and a tree 1,100 deep exceeds it."""
+    todo = [root]
+    while todo:
+        folder = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name, reverse=True)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(Path(entry.path))
+        yield from sorted(Path(e.path) for e in entries
+                          if e.is_file(follow_symlinks=False) and e.name.endswith(suffix))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pulsecheck.stages.deps.db import import_path
 from pulsecheck.stages.deps.parsers import scan
 from pulsecheck.stages.deps.ranges import in_range
 from pulsecheck.stages.deps.versions import version_key
@@ -37,13 +38,24 @@ def small_files(tmp_path: Path) -> Iterator[Path]:
         "nested.json": '{"a":' * DEPTH + "1" + "}" * DEPTH,
     })
     os.symlink("loop", repo / "loop")
-    deep = repo
-    for _ in range(DEPTH):  # os.makedirs recurses once per level
-        deep = deep / "d"
-        deep.mkdir()
+    deep = chain(repo)
     (deep / "requirements.txt").write_text("requests==2.0.0\n")
     yield repo
-    while deep != repo:  # shutil.rmtree recurses once per level: remove bottom-up by hand
+    unchain(deep, repo)
+
+
+def chain(root: Path) -> Path:
+    """``root/d/d/.../d``, DEPTH levels (os.makedirs recurses once per level)."""
+    deep = root
+    for _ in range(DEPTH):
+        deep = deep / "d"
+        deep.mkdir()
+    return deep
+
+
+def unchain(deep: Path, root: Path) -> None:
+    """Remove a :func:`chain` bottom-up (shutil.rmtree recurses once per level)."""
+    while deep != root:
         for child in deep.iterdir():
             child.unlink()
         deep.rmdir()
@@ -63,6 +75,18 @@ def test_phi_file_scan_notes_instead_of_raising(small_files: Path) -> None:
     for name in ("patients.csv", "deep.json", "nested.json"):
         scan_file(small_files / name, name)  # raises nothing
     assert "too deeply" in " ".join(scan_file(small_files / "deep.json", "deep.json").notes)
+
+
+def test_db_import_of_a_deep_directory(tmp_path: Path) -> None:
+    source = tmp_path / "advisories"
+    source.mkdir()
+    deep = chain(source)
+    (deep / "a.json").write_text(json.dumps({"id": "TEST-1", "modified": "2024-01-01T00:00:00Z", "affected": [
+        {"package": {"ecosystem": "PyPI", "name": "x"}, "versions": ["1.0"]}]}))
+    try:
+        assert import_path(source, tmp_path / "osv.sqlite").advisories == 1
+    finally:
+        unchain(deep, source)
 
 
 @owned_by("sources (file index: deep trees, loops)")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pulsecheck.saferead import ReadRefused, read_capped
+from pulsecheck.saferead import ReadRefused, read_capped, regular_files
 
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
 MAX_ZIP_BYTES = 4 * 1024 * 1024 * 1024
@@ -101,9 +101,7 @@ def iter_zip(source: Source) -> Iterator[Any]:
 
 
 def iter_dir(source: Source) -> Iterator[Any]:
-    for file in sorted(source.path.rglob("*.json")):
-        if not file.is_file() or file.is_symlink():
-            continue
+    for file in regular_files(source.path, ".json"):
         try:
             yield json.loads(read_capped(file, MAX_ENTRY_BYTES).decode("utf-8"))
         except ReadRefused as exc:

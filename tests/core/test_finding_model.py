@@ -73,7 +73,7 @@ def test_file_fingerprints_of_stages_that_pass_identity_are_unchanged() -> None:
     import hashlib
     f = finding(FileLocation("config/.env", 3), rule="secrets.aws-key", identity="abc123",
                 evidence="AKIA…REDACTED")
-    expected = hashlib.sha256("secrets.aws-key\x1ffile:config/.env\x1fabc123".encode()).hexdigest()[:32]
+    expected = hashlib.sha256(b"secrets.aws-key\x1ffile:config/.env\x1fabc123").hexdigest()[:32]
     assert f.fingerprint == expected
 
 

@@ -39,8 +39,8 @@ class Vulnerability:
     advisories: tuple[Advisory, ...]
     fixed_version: str | None
     last_affected: str | None = None
-    """The highest ``last_affected`` bound of a range that holds the package, when no fixed release
-    is known: the flaw is "fixed after" it."""
+    """When the fix is only known as "after X" (OSV ``last_affected: X``): X. ``fixed_version`` is
+    then the first later release the database knows, or None when it knows none."""
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -113,7 +113,7 @@ class Matcher:
             if not rows:
                 continue
             hits: dict[str, list[str]] = {}
-            bounds: dict[str, list[str]] = {}
+            bounds: dict[str, tuple[str, str | None]] = {}
             for advisory_id, ranges, versions in rows:
                 hit, fixes, last = _affected_by(pkg, ranges, versions)
                 if hit:
@@ -123,7 +123,7 @@ class Matcher:
                         after = first_release_after(pkg.ecosystem, max(last, key=_sort_key(pkg)),
                                                     self._seen(pkg.ecosystem, pkg.key), ranges, versions)
                         hits[advisory_id] += [after] if after else []
-                        bounds[advisory_id] = last
+                        bounds[advisory_id] = (max(last, key=_sort_key(pkg)), after)
             if hits:
                 out += self._group(pkg, hits, bounds)
         return out
@@ -153,7 +153,7 @@ class Matcher:
                 Severity(row[4]) if row[4] else None, row[6])
         return self._advisories[advisory_id]
 
-    def _group(self, pkg: Package, hits: dict[str, list[str]], bounds: dict[str, list[str]]
+    def _group(self, pkg: Package, hits: dict[str, list[str]], bounds: dict[str, tuple[str, str | None]]
                ) -> list[Vulnerability]:
         advisories = [a for a in (self._advisory(i) for i in sorted(hits)) if a is not None]
         groups: list[tuple[set[str], list[Advisory]]] = []
@@ -170,9 +170,10 @@ class Matcher:
         for _, members in groups:
             fixes = [f for a in members for f in hits[a.id]]
             fixed = min(fixes, key=_sort_key(pkg)) if fixes else None
-            last = [b for a in members for b in bounds.get(a.id, [])]
+            # "fixed after X" when the fix chosen is the release after a last_affected bound
+            last = [bound for bound, after in (bounds[a.id] for a in members if a.id in bounds) if after == fixed]
             out.append(Vulnerability(pkg, tuple(sorted(members, key=lambda a: a.id)), fixed,
-                                     max(last, key=_sort_key(pkg)) if last and fixed is None else None))
+                                     max(last, key=_sort_key(pkg)) if last else None))
         return sorted(out, key=lambda v: v.primary_id)
 
 

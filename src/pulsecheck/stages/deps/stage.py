@@ -40,6 +40,10 @@ def display_version(pkg: Package, version: str) -> str:
 
 
 def _fix_sentence(fixed: str | None, after: str | None) -> str:
+    """OSV ``last_affected: X`` says only "fixed after X": the release named is the first later
+    one the database knows, which may not be the very next."""
+    if fixed and after:
+        return f"Fixed after {after}: {fixed} is the first later release known to the database."
     if fixed:
         return f"Fixed in {fixed}."
     if after:

@@ -11,7 +11,11 @@ killed, and its scratch directory is removed only once it has really ended.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -40,9 +44,10 @@ from pulsecheck.model import (
     Targets,
 )
 from pulsecheck.observer import Observer
-from pulsecheck.runtime import Runtime
+from pulsecheck.runtime import Cancelled, Runtime
 from pulsecheck.settings import ALL_STAGES, Settings
 from pulsecheck.sources.exclude import is_excluded
+from pulsecheck.sources.git_history import Repository, locate_repository, safe_git_env
 from pulsecheck.sources.tree import FileIndex
 from pulsecheck.sources.workspace import Workspace, open_workspace
 from pulsecheck.stages.interface import (
@@ -116,6 +121,7 @@ def run(
         runnable.append(stage)
 
     runtime = Runtime(scope=targets.urls)
+    revision = _revision(targets, runtime)
     scratch = Path(tempfile.mkdtemp(prefix="pulsecheck-"))
     workspace = _workspace(targets, settings, runtime, scratch, runnable)
     runs = _plan(runnable)
@@ -145,6 +151,9 @@ def run(
         if "profile" in provides_of(r.stage):
             profile = dict(r.facts)
     ordered = tuple(results[name] for name in settings.stages if name in results)
+    weak = sorted({f.stage for r in ordered for f in r.findings if f.identity_is_weak})
+    warnings += [f"stage '{name}' reported code findings without an identity: two of them in one file "
+                 "would share a fingerprint (a baseline could hide the second)" for name in weak]
     findings, effects = _finish(ordered, targets, settings, workspace.tree if workspace is not None else None)
     return Report(
         targets=targets,
@@ -154,12 +163,47 @@ def run(
         findings=tuple(findings),
         suppressed=effects[1],
         profile=profile,
-        compliance=safeguard_statuses(findings, [r for r in ordered if r.status in ("completed", "partial")]),
+        compliance=safeguard_statuses(findings, list(ordered)),
         tool_version=__version__,
         warnings=tuple(warnings),
         rules={f.rule_id: rules[f.rule_id] for f in findings if f.rule_id in rules},
         config_effects=effects[0],
+        target_revision=revision,
+        settings_digest=_digest(settings),
+        databases=_databases(ordered),
     )
+
+
+def _revision(targets: Targets, runtime: Runtime) -> str | None:
+    """The commit audited (HEAD of the target), for the history store and SARIF provenance."""
+    if targets.path is None:
+        return None
+    repo = locate_repository(Path(targets.path))
+    if not isinstance(repo, Repository):
+        return None
+    with tempfile.TemporaryDirectory(prefix="pulsecheck-git-") as work:
+        try:
+            proc = runtime.sources.run(repo.argv(Path(work), "rev-parse", "--verify", "--quiet", "HEAD"),
+                                       cwd=work, env=safe_git_env(), timeout=30)
+        except (OSError, subprocess.SubprocessError, Cancelled):
+            return None
+    head = proc.stdout.decode("ascii", "replace").strip()
+    return head if proc.returncode == 0 and re.fullmatch(r"[0-9a-f]{40,64}", head) else None
+
+
+def _digest(settings: Settings) -> str:
+    """A short hash of the effective settings: two runs with one digest were configured alike."""
+    data = settings.model_dump(mode="json")
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _databases(results: Sequence[StageResult]) -> dict[str, Any]:
+    """Versions of the data the stages matched against (today: the OSV advisory counts)."""
+    out: dict[str, Any] = {}
+    for r in results:
+        if isinstance(r.outcome, Completed) and isinstance(r.outcome.facts.get("database"), Mapping):
+            out[r.name] = dict(r.outcome.facts["database"])
+    return out
 
 
 def _workspace(targets: Targets, settings: Settings, runtime: Runtime, scratch: Path,

@@ -184,3 +184,21 @@ def test_settings_cannot_be_changed_by_a_stage(tmp_path: Path) -> None:
     settings = Settings(stages=("sast",))
     report = engine.run(Targets(path=str(tmp_path)), settings, stages={"sast": Tamper()})
     assert report.stages[0].status == "errored" and settings.stage_timeout_s == 900.0
+
+
+def test_the_report_names_the_audited_commit_and_the_settings(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.txt").write_text("hello\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "-C", str(repo), "add", "."], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-qm", "one"], check=True)
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    report = engine.run(Targets(path=str(repo)), Settings(stages=("sast",)), stages={"sast": _Double()})
+    other = engine.run(Targets(path=str(repo)), Settings(stages=("sast",), fail_on=Severity.LOW),
+                       stages={"sast": _Double()})
+    assert report.target_revision == head
+    assert report.settings_digest and report.settings_digest != other.settings_digest
+    assert report.run_id != other.run_id

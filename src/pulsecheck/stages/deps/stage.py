@@ -7,11 +7,11 @@ dependency range that no lockfile resolves; unreadable lockfiles become notes na
 
 from __future__ import annotations
 
-import fnmatch
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from pulsecheck.model import Confidence, FileLocation, Finding, Rule, Targets
+from pulsecheck.sources.workspace import tree_for
 from pulsecheck.stages.deps import db as osvdb
 from pulsecheck.stages.deps import eol, outdated
 from pulsecheck.stages.deps.match import Matcher, Vulnerability
@@ -111,13 +111,9 @@ class DepsStage:
         root = ctx.repo
         if root is None:
             return
-        excludes = ctx.settings.exclude
-
-        def excluded(rel: str) -> bool:
-            return any(fnmatch.fnmatch(rel, pat) for pat in excludes)
-
         opts: DepsOptions = ctx.options
-        result = scan(root, include_vendored=opts.include_vendored, excluded=excluded)
+        tree = tree_for(ctx.workspace, root, tuple(ctx.settings.exclude))  # applies the top-level exclude
+        result = scan(root, include_vendored=opts.include_vendored, tree=tree)
         if not result.files:
             raise StageSkip("no lockfile or dependency manifest found")
         for problem in result.problems:

@@ -14,6 +14,7 @@ the listed tables are scored (each in full).
     .venv/bin/python bench/profile.py fixtures
     .venv/bin/python bench/profile.py real [--cache /tmp/pulsecheck-bench-profile]
     .venv/bin/python bench/profile.py heldout   # apps whose maps were written before tuning on them
+    .venv/bin/python bench/profile.py hostile   # seconds per 1 MB pathological input of each parser
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from pulsecheck.stages.profile import build_profile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from profile_hostile import hostile  # noqa: E402  (bench helper beside this script)
 
 FIX = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "profile"
 Triple = tuple[str, str, str]
@@ -133,7 +137,9 @@ def _detail(verbose: bool, fp: set[Triple], fn: set[Triple]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["fixtures", "real", "heldout", "all"])
+    ap.add_argument("what", choices=["fixtures", "real", "heldout", "hostile", "all"])
+    ap.add_argument("--limit", type=float, default=60.0, help="hostile: seconds before a case is cut off")
+    ap.add_argument("--only", help="hostile: cases whose name starts with this (jpa, sql...)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/pulsecheck-bench-profile"))
     ap.add_argument("-v", "--verbose", action="store_true", help="list false positives and negatives")
     args = ap.parse_args()
@@ -143,6 +149,8 @@ def main() -> int:
         real(args.cache, args.verbose)
     if args.what in ("heldout", "all"):
         real(args.cache, args.verbose, heldout=True)
+    if args.what == "hostile":
+        return hostile(args.limit, args.only)
     return 0
 
 

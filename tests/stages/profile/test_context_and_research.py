@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pulsecheck.stages.profile import build_profile
 from pulsecheck.knowledge.vocabulary import classify
+from pulsecheck.stages.profile import build_profile
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -87,6 +87,6 @@ def test_study_identifiers_make_a_research_app(tmp_path: Path) -> None:
     research = build_profile(_study_app(tmp_path / "a", "screening_identifier"))["app_kind"]
     assert research["kind"] == "research"
     assert any("study_id" in line for line in research["evidence"])
-    # the same app keyed by a hospital record number is a medical app
-    medical = build_profile(_study_app(tmp_path / "b", "medical_record_number"))["app_kind"]
-    assert medical["kind"] == "medical"
+    # the same app keyed by a hospital record number keeps clinical records
+    clinical = build_profile(_study_app(tmp_path / "b", "medical_record_number"))["app_kind"]
+    assert clinical["kind"] == "ehr"

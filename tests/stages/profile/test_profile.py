@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from pulsecheck import engine
 from pulsecheck.cli import app
+from pulsecheck.knowledge.vocabulary import classify
 from pulsecheck.model import Targets
 from pulsecheck.settings import Settings
 from pulsecheck.stages.profile import build_profile
-from pulsecheck.knowledge.vocabulary import classify
 from pulsecheck.stages.profile.colocation import colocation_findings
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "profile"
@@ -70,7 +70,7 @@ def test_demo_profile() -> None:
     facts = build_profile(demo)
     names = {i["name"] for group in facts["stack"].values() if isinstance(group, list) for i in group if "name" in i}
     assert {"FastAPI", "SQLAlchemy", "SQLite", "Terraform", "Docker", "Kubernetes"} <= names
-    assert facts["app_kind"]["kind"] == "medical"
+    assert facts["app_kind"]["kind"] == "patient_portal"  # its README: "patient portal"
     assert list(colocation_findings(facts["data_map"], facts["stack"]))
 
 

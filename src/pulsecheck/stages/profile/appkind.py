@@ -1,93 +1,119 @@
-"""App kind (EHR, research, medical, wellness, general) with the evidence for it.
+"""App kind (EHR, practice management, telemedicine, patient portal, research, wellness, general)
+with the evidence for it.
 
 The kind decides which rules and HIPAA safeguards the report emphasises, so it is scored
-from three independent signals: words in the project's own docs, the kinds of fields in the
-data map, and the FHIR resources it uses. Each contributes evidence lines.
+from independent signals: words in the project's own docs, the kinds of fields and the
+names of tables in the data map (an EHR keeps encounters, observations, conditions and
+medications side by side), the FHIR resources it uses and health-standard libraries. Every
+point comes with an evidence line naming the file, the words or the tables.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import yaml
 
+from pulsecheck.knowledge.datamap import DataMap, Table
+from pulsecheck.knowledge.facts import AppKind
 from pulsecheck.knowledge.vocabulary import tokens
 
 DOC_FILE = re.compile(r"(?:^|/)(?:readme[^/]*|docs?/[^/]+\.(?:md|rst|txt)|package\.json|pyproject\.toml|"
-                      r"setup\.cfg|setup\.py|pkg-info|pom\.xml|pubspec\.yaml|app\.json|.*\.gemspec)$", re.I)
+                      r"setup\.cfg|setup\.py|pkg-info|pom\.xml|pubspec\.yaml|app\.json|composer\.json|.*\.gemspec)$", re.I)
 MIN_SCORE = 3
 MAX_DOC_SCORE = 6
+GENERAL = AppKind("general", "General (no health signal)")
+_Scored = tuple[float, list[str]]
 
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("data/app_kinds.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
+    for k in [data["health"], *data["kinds"]]:
+        words = sorted(k["keywords"], key=len, reverse=True)  # longest first: "fhir server" before "fhir"
+        k["_rx"] = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
     return data
 
 
-def _field_kind(field: dict[str, Any]) -> str:
+def _field_kind(kind: str, name: str) -> str:
     """The field's kind, with study-participant identifiers told apart from hospital MRNs."""
-    if field["kind"] == "mrn" and set(tokens(field["name"])) & set(_data().get("study_id_tokens", [])):
+    if kind == "mrn" and set(tokens(name)) & set(_data().get("study_id_tokens", [])):
         return "study_id"
-    return str(field["kind"])
+    return kind
 
 
-@lru_cache(maxsize=1)
-def _kinds() -> list[dict[str, Any]]:
-    kinds: list[dict[str, Any]] = _data()["kinds"]
-    for k in kinds:
-        words = sorted(k["keywords"], key=len, reverse=True)  # longest first: "fhir server" before "fhir"
-        k["_rx"] = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
-    return kinds
+def _table_tokens(t: Table) -> set[str]:
+    return {w.rstrip("s") for w in tokens(t.context or t.name)} | set(tokens(t.context or t.name))
 
 
-def _table_tokens(name: str) -> set[str]:
-    return {t.rstrip("s") for t in tokens(name)}
+def _score(spec: Mapping[str, Any], docs: dict[str, str], data_map: DataMap, field_kinds: dict[str, list[str]],
+           standards: list[dict[str, Any]]) -> _Scored:
+    score, ev = 0.0, []
+    words_seen: set[str] = set()
+    self_words = 0
+    for path, text in sorted(docs.items(), key=lambda kv: (kv[0].count("/"), kv[0])):
+        words = sorted({m.group(1).lower() for m in spec["_rx"].finditer(text)} - words_seen)
+        if words:
+            words_seen.update(words)
+            self_words += len(words) if "/" not in path else 0
+            ev.append(f"{path}: mentions {', '.join(words[:5])}")
+    score += min(len(words_seen), MAX_DOC_SCORE)
+    if spec.get("self_description_weight") and self_words:
+        # the project's top-level README or manifest naming the kind ("a patient portal") is the
+        # strongest signal there is
+        score += min(self_words, 2) * spec["self_description_weight"]
+    for dk, weight in (spec.get("data_kinds") or {}).items():
+        if dk in field_kinds:
+            score += weight
+            ev.append(f"data map: {dk} fields in {', '.join(sorted(set(field_kinds[dk]))[:4])}")
+    named_tables = [t for t in data_map.tables() if t.fields or t.columns_total]
+    for word, weight in (spec.get("table_words") or {}).items():
+        named = sorted({t.name for t in named_tables if word in _table_tokens(t)})
+        if named:
+            score += weight
+            ev.append(f"data map: {word} tables {', '.join(named[:4])}")
+    domains = spec.get("domains") or {}
+    if domains:
+        hit = {d: sorted({t.name for t in named_tables if _table_tokens(t) & set(words)})
+               for d, words in domains.items()}
+        hit = {d: names for d, names in hit.items() if names}
+        if len(hit) >= spec.get("domains_min", 1):
+            score += spec.get("domain_weight", 1) * (len(hit) - spec.get("domains_min", 1) + 1)
+            ev.append(f"data map: clinical records in {len(hit)} domains (" +
+                      "; ".join(f"{d}: {', '.join(n[:2])}" for d, n in sorted(hit.items())) + ")")
+    n_fhir = len(data_map.fhir_resources)
+    if spec.get("fhir_resources_min") and n_fhir >= spec["fhir_resources_min"]:
+        score += 4
+        ev.append(f"uses {n_fhir} FHIR resource types")
+    if spec.get("standards_weight") and standards:
+        score += spec["standards_weight"]
+        ev.append("health standard libraries: " + ", ".join(f"{h['name']} ({h['evidence']})" for h in standards))
+    return score, ev
 
 
-def classify_app(docs: dict[str, str], data_map: dict[str, Any], stack: dict[str, Any]) -> dict[str, Any]:
-    """``docs``: path -> text of README-like files. Returns ``{kind, label, scores, evidence}``."""
+def classify_app(docs: dict[str, str], data_map: DataMap, stack: Mapping[str, Any]) -> AppKind:
+    """``docs``: path -> text of README-like files."""
     field_kinds: dict[str, list[str]] = {}
-    for table in data_map.get("tables", []):
-        for f in table["fields"]:
-            field_kinds.setdefault(_field_kind(f), []).append(table["name"])
-    n_fhir = len(data_map.get("fhir_resources", []))
-    scores: dict[str, float] = {}
-    evidence: dict[str, list[str]] = {}
+    for table in data_map.tables():
+        for f in table.fields:
+            field_kinds.setdefault(_field_kind(f.kind, f.name), []).append(table.name)
     standards = [h for h in stack.get("health_standards", []) if h["id"] in ("fhir", "hl7v2", "cda", "smart-on-fhir")]
-    for kind in _kinds():
-        score, ev = 0.0, []
-        words_seen: set[str] = set()
-        for path, text in sorted(docs.items(), key=lambda kv: (kv[0].count("/"), kv[0])):
-            words = sorted({m.group(1).lower() for m in kind["_rx"].finditer(text)} - words_seen)
-            if words:
-                words_seen.update(words)
-                ev.append(f"{path}: mentions {', '.join(words[:5])}")
-        score += min(len(words_seen), MAX_DOC_SCORE)
-        for dk, weight in (kind.get("data_kinds") or {}).items():
-            if dk in field_kinds:
-                score += weight
-                ev.append(f"data map: {dk} fields in {', '.join(sorted(set(field_kinds[dk]))[:4])}")
-        for word, weight in (kind.get("table_words") or {}).items():
-            named = sorted(t["name"] for t in data_map.get("tables", [])
-                           if t["fields"] and word in _table_tokens(t.get("context") or t["name"]))
-            if named:
-                score += weight
-                ev.append(f"data map: {word} tables {', '.join(named[:4])}")
-        if kind.get("fhir_resources_min") and n_fhir >= kind["fhir_resources_min"]:
-            score += 4
-            ev.append(f"uses {n_fhir} FHIR resource types")
-        if kind.get("standards_weight") and standards:
-            score += kind["standards_weight"]
-            ev.append("health standard libraries: " + ", ".join(f"{h['name']} ({h['evidence']})" for h in standards))
-        scores[kind["id"]] = score
-        evidence[kind["id"]] = ev
-    ranked = sorted(_kinds(), key=lambda k: -scores[k["id"]])
+    data = _data()
+    health, health_ev = _score(data["health"], docs, data_map, field_kinds, standards)
+    scored = {k["id"]: _score(k, docs, data_map, field_kinds, standards) for k in data["kinds"]}
+    clinical = [k for k in data["kinds"] if k.get("group") == "clinical"]
+    best_clinical = max(clinical, key=lambda k: scored[k["id"]][0])  # first listed (ehr) on ties
+    scores = {k["id"]: scored[k["id"]][0] + (health if k.get("group") == "clinical" else 0.0) for k in data["kinds"]}
+    ranked = sorted((k for k in data["kinds"] if k.get("group") != "clinical" or k is best_clinical),
+                    key=lambda k: -scores[k["id"]])
     best = ranked[0]
     if scores[best["id"]] < MIN_SCORE:
-        return {"kind": "general", "label": "General (no health signal)", "scores": scores, "evidence": []}
-    return {"kind": best["id"], "label": best["label"], "scores": scores, "evidence": evidence[best["id"]]}
+        return AppKind(GENERAL.kind, GENERAL.label, MappingProxyType(scores), ())
+    evidence = scored[best["id"]][1] + (health_ev if best.get("group") == "clinical" else [])
+    return AppKind(best["id"], best["label"], MappingProxyType(scores), tuple(evidence))

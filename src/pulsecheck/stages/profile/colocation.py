@@ -7,7 +7,8 @@ credential does not expose both. The check reads the data map:
 - stores come from the parsers' heuristics (``python_orm.py``, ``schema_text.py``,
   ``js_orm.py``): one SQLAlchemy base/bind, Django alias (routers honoured), Prisma
   datasource, Rails database, TypeORM database, Sequelize instance, Mongoose connection,
-  JPA entity-manager package, SQL ``USE``/``\\connect`` database or migration directory;
+  JPA entity-manager package (shared with Hibernate XML mappings), Laravel connection, SQL
+  ``USE``/``\\connect`` database, else the repository's one SQL database;
 - API shapes (OpenAPI, GraphQL, Pydantic) are not storage and are ignored;
 - a store holding a table with direct identifiers (name, SSN, email, DOB...) and a table with
   medical fields is a finding; one table holding both is named as such;
@@ -17,9 +18,10 @@ credential does not expose both. The check reads the data map:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pulsecheck.knowledge.datamap import DataMap
 from pulsecheck.model import Confidence, FileLocation, Finding, Rule, Severity
 
 RULE = Rule(
@@ -40,34 +42,33 @@ RULE = Rule(
 )
 
 
-def colocation_findings(data_map: dict[str, Any], stack: dict[str, Any]) -> Iterator[Finding]:
-    by_store: dict[str, list[dict[str, Any]]] = {}
-    for table in data_map.get("tables", []):
-        if table["store_kind"] == "database":
-            by_store.setdefault(table["store"], []).append(table)
+def colocation_findings(data_map: DataMap | Mapping[str, Any], stack: Mapping[str, Any]) -> Iterator[Finding]:
+    """``data_map``: the typed map, or its JSON form (the report's ``profile.data_map``)."""
+    dm = data_map if isinstance(data_map, DataMap) else DataMap.from_json(data_map)
     instances = stack.get("database_instances", [])
-    for store, tables in sorted(by_store.items()):
-        identity = [t for t in tables if t["identity"]]
-        medical = [t for t in tables if t["medical"]]
+    for store in dm.stores(kind="database"):
+        tables = [t for t in dm.tables(store.id) if t.store_kind == "database"]
+        identity = [t for t in tables if t.identity]
+        medical = [t for t in tables if t.medical]
         if not identity or not medical:
             continue
-        both = [t for t in tables if t["identity"] and t["medical"]]
-        names_i = ", ".join(sorted(t["name"] for t in identity))
-        names_m = ", ".join(sorted(t["name"] for t in medical))
-        message = (f"Store '{store}' holds identity data (tables: {names_i}) and medical data "
+        both = [t for t in tables if t.identity and t.medical]
+        names_i = ", ".join(sorted(t.name for t in identity))
+        names_m = ", ".join(sorted(t.name for t in medical))
+        message = (f"Store '{store.id}' holds identity data (tables: {names_i}) and medical data "
                    f"(tables: {names_m}) in the same database.")
         if both:
-            message += " Same table: " + ", ".join(sorted(t["name"] for t in both)) + "."
+            message += " Same table: " + ", ".join(sorted(t.name for t in both)) + "."
         if len(instances) > 1:
             message += (f" Terraform declares {len(instances)} database instances "
                         f"({', '.join(i['name'] for i in instances)}), yet the code maps these tables into one store.")
-        first = min(identity + medical, key=lambda t: (t["path"], t["line"] or 0))
+        first = min(identity + medical, key=lambda t: (t.path, t.line or 0))
         yield Finding.from_rule(
-            RULE, message=message, location=FileLocation(first["path"], first["line"]),
+            RULE, message=message, location=FileLocation(first.path, first.line),
             severity=Severity.HIGH if both else RULE.severity,
             evidence=f"identity tables: {names_i}; medical tables: {names_m}",
-            identity=store,
-            properties={"store": store, "identity_tables": sorted(t["name"] for t in identity),
-                        "medical_tables": sorted(t["name"] for t in medical),
-                        "same_table": sorted(t["name"] for t in both)},
+            identity=store.id,
+            properties={"store": store.id, "identity_tables": sorted(t.name for t in identity),
+                        "medical_tables": sorted(t.name for t in medical),
+                        "same_table": sorted(t.name for t in both)},
         )

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from pulsecheck.knowledge.facts import ProfileFacts
 from pulsecheck.model import Finding, Rule, Targets
 from pulsecheck.sources.exclude import is_excluded
 from pulsecheck.sources.filetypes import is_vendored
@@ -56,7 +57,7 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
             docs[entry.path] = text[:200_000]
     stack_facts = stack.facts()
     data_map = datamap.build()
-    return {"stack": stack_facts, "app_kind": classify_app(docs, data_map, stack_facts), "data_map": data_map}
+    return ProfileFacts.of(stack_facts, classify_app(docs, data_map, stack_facts), data_map).to_json()
 
 
 def _note_skip(skip: Skip, exclude: Sequence[str], note: Callable[[str], None]) -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import yaml
 
 from pulsecheck import safeyaml
+from pulsecheck.knowledge import datamap as facts
+from pulsecheck.knowledge.datamap import DataMap
 from pulsecheck.knowledge.fhir import fhir_resource_groups as fhir_types
 from pulsecheck.knowledge.vocabulary import FieldClass, tokens, vocabulary
-from pulsecheck.stages.profile.datamap import js_orm, openapi, pyast, schema_text
+from pulsecheck.stages.profile.datamap import hibernate_xml, jpa, js_orm, openapi, php, pyast, schema_text
 from pulsecheck.stages.profile.datamap.model import Column, Table
 from pulsecheck.stages.profile.datamap.python_orm import PythonResolver
 
@@ -26,8 +27,9 @@ _PY_HINT = re.compile(r"db_for_write|db_for_read|allow_migrate|create_all|__tabl
                       r"models\.Model|BaseModel|SQLModel|op\.create_table|Field\(|\bfields\.\w+\(|"
                       r"from (?:trytond|odoo|mongoengine)\b|import \*")
 _JS_HINT = re.compile(r"@Entity|\.define\s*\(|Schema\s*\(|\.init\s*\(")
-_JPA_REPOS = re.compile(r"@EnableJpaRepositories\s*\(([^)]*)\)", re.S)
-_JAVA_PKG = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
+_JPA_REPOS = re.compile(r"@EnableJpaRepositories\s*\(([^)]{0,4000})\)")
+_JAVA_PKG = re.compile(r"^[ \t]*package[ \t]+([\w.]+)[ \t]*;", re.M)
+_SEQUELIZE_DEP = re.compile(r'"sequelize(?:-typescript)?"\s*:')
 # Models in tests, examples and demos are not where the app keeps its data (Django's own test
 # suite defines 2,000 tables): they are counted, not mapped.
 _NOT_APP = re.compile(r"(?:^|/)(?:tests?|testing|test_?apps?|__tests__|__mocks__|spec|specs|e2e|examples?|"
@@ -48,6 +50,10 @@ class DataMapBuilder:
         self.java: list[tuple[str, str]] = []
         self.fhir: dict[str, str] = {}
         self.not_app_files = 0
+        self.sequelize_project = False
+        """Sequelize is a dependency (package.json) or imported somewhere: ``x.init`` may be a model."""
+        self.js_maybe_sequelize: list[tuple[str, str]] = []
+        """JS files with ``.define(``/``.init(`` but no Sequelize import, re-read if the project has it."""
 
     def add(self, rel: str, text: str) -> None:
         """Feed one file (repo-relative path and its text)."""
@@ -80,13 +86,26 @@ class DataMapBuilder:
             self.tables += schema_text.parse_rails(rel, text)
         elif name.endswith((".java", ".kt")) and ("@Entity" in text or "@EnableJpaRepositories" in text):
             self.java.append((rel, text))
+        elif name.endswith(".xml") and hibernate_xml.looks_like_mapping(text):
+            self.tables += hibernate_xml.parse_xml_mapping(rel, text)
+        elif name.endswith(".php"):
+            self.tables += php.parse_php(rel, text)
         elif name.endswith((".ts", ".js", ".mjs", ".cjs")) and not name.endswith(".d.ts") and _JS_HINT.search(text):
-            self.tables += js_orm.parse_js(rel, text)
+            self._js(rel, text)
+        elif name == "package.json" and _SEQUELIZE_DEP.search(text):
+            self.sequelize_project = True
         elif name.endswith((".graphql", ".gql", ".graphqls")):
             self.tables += schema_text.parse_graphql(rel, text)
         elif name.endswith((".yaml", ".yml", ".json")) and _API_HINT.search(text[:4000]):
             doc = json.loads(text) if name.endswith(".json") else safeyaml.load(text)
             self.tables += openapi.parse_api_document(rel, doc)
+
+    def _js(self, rel: str, text: str) -> None:
+        if js_orm.SEQUELIZE_IMPORT.search(text):
+            self.sequelize_project = True
+        elif re.search(r"\.(?:define|init)\s*\(", text):
+            self.js_maybe_sequelize.append((rel, text))
+        self.tables += js_orm.parse_js(rel, text)
 
     def _fhir_uses(self, rel: str, text: str) -> None:
         known = fhir_types()
@@ -113,14 +132,19 @@ class DataMapBuilder:
                 if pkg == prefix or pkg.startswith(prefix + "."):
                     store = f"jpa:{target}"
                     break
-            out += schema_text.parse_jpa(rel, text, store)
+            out += jpa.parse_jpa(rel, text, store)
         return out
 
-    def build(self) -> dict[str, Any]:
-        tables = self.tables + PythonResolver(self.py).tables() + self._jpa_tables()
-        out = data_map(tables, self.fhir)
-        out["summary"]["test_example_files_skipped"] = self.not_app_files
-        return out
+    def _late_sequelize(self) -> list[Table]:
+        """Models in files without a Sequelize import, once the project is known to use Sequelize."""
+        if not self.sequelize_project:
+            return []
+        return [t for rel, text in self.js_maybe_sequelize for t in js_orm.parse_js(rel, text, project_sequelize=True)
+                if t.source == "sequelize"]
+
+    def build(self) -> DataMap:
+        tables = self.tables + self._late_sequelize() + PythonResolver(self.py).tables() + self._jpa_tables()
+        return data_map(tables, self.fhir, self.not_app_files)
 
 
 def _dedupe(tables: Iterable[Table]) -> list[Table]:
@@ -173,39 +197,21 @@ def _corroborated(t: Table, found: _Found, health_app: bool) -> _Found:
     return out
 
 
-def data_map(tables: Iterable[Table], fhir: dict[str, str]) -> dict[str, Any]:
-    """JSON-serialisable data map: stores, classified tables, FHIR resources used."""
+def data_map(tables: Iterable[Table], fhir: dict[str, str], example_files_skipped: int = 0) -> DataMap:
+    """The typed data map: classified tables in their stores, FHIR resources used."""
     raw = [(t, _raw(t)) for t in _dedupe(tables)]
     # Weak medical words (`condition`, `temperature`, a `notes` table) count only in an app
     # that stores something medical by a strong word, has a patient table or uses FHIR.
     health_app = bool(fhir) or any(cls.category == "medical" and not cls.weak and cls.basis == "phrase"
                                    for _, fields in raw for _, cls in fields) or \
         any(f and "patient" in tokens(t.context or t.name) for t, f in raw)
-    classified = [(t, _corroborated(t, found, health_app)) for t, found in raw]
-    out_tables: list[dict[str, Any]] = []
-    stores: dict[str, dict[str, Any]] = {}
-    for t, found in classified:
-        fields = [{"name": col.name, "line": col.line, **cls.to_json()} for col, cls in found
-                  if health_app or not (cls.weak and cls.category == "medical")]
-        entry = {"name": t.name, "store": t.store, "store_kind": t.store_kind, "source": t.source,
-                 "path": t.path, "line": t.line, "schema": t.schema, "context": t.context,
-                 "columns_total": len(t.columns),
-                 "identity": any(f["identity"] for f in fields),
-                 "medical": any(f["category"] == "medical" for f in fields), "fields": fields}
-        out_tables.append(entry)
-        store = stores.setdefault(t.store, {"id": t.store, "kind": t.store_kind, "tables": []})
-        store["tables"].append(t.name)
-    resources_used = [{"type": k, "category": fhir_types()[k], "path": v} for k, v in sorted(fhir.items())]
-    return {"stores": list(stores.values()), "tables": out_tables, "fhir_resources": resources_used,
-            "summary": _summary(out_tables)}
-
-
-def _summary(tables: list[dict[str, Any]]) -> dict[str, Any]:
-    kinds: dict[str, int] = {}
-    for t in tables:
-        for f in t["fields"]:
-            kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
-    return {"tables": len(tables), "classified_fields": sum(kinds.values()),
-            "identity_tables": sorted(t["name"] for t in tables if t["identity"]),
-            "medical_tables": sorted(t["name"] for t in tables if t["medical"]),
-            "kinds": dict(sorted(kinds.items()))}
+    out: list[facts.Table] = []
+    for t, found in raw:
+        fields = tuple(facts.Field(col.name, cls.kind, cls.category, cls.identity, cls.hipaa_identifier, col.line)
+                       for col, cls in _corroborated(t, found, health_app)
+                       if health_app or not (cls.weak and cls.category == "medical"))
+        out.append(facts.Table(t.name, t.store, t.store_kind, t.source, t.path, t.line, t.schema, t.context,
+                               len(t.columns), fields))
+    groups = fhir_types()
+    resources_used = tuple(facts.FhirResource(k, groups[k], v) for k, v in sorted(fhir.items()))
+    return DataMap(tuple(out), resources_used, example_files_skipped)

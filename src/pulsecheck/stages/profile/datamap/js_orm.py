@@ -4,60 +4,85 @@ Light parsing (regex + brace matching of object literals), no JS runtime. Stores
 ``@Entity({ database })`` (else the default data source); Sequelize's instance variable
 (``sequelize.define`` / ``Model.init(..., { sequelize })``); Mongoose's connection
 (``mongoose.model`` = default connection, ``conn.model`` = that connection).
+
+A Sequelize model needs Sequelize evidence: ``x.init({...})`` alone is any library's
+initialiser (jQuery plugins, charts, SDKs). ``Model.init({...}, { sequelize })`` or
+``sequelize.define(`` counts only in a file that imports Sequelize or in a project that
+depends on it (``project_sequelize``). Patterns are bounded and blocks that never close end
+where the next model starts, so the parser stays linear on hostile input.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 
-from pulsecheck.stages.profile.datamap.model import Column, Table, line_of
-from pulsecheck.stages.profile.datamap.schema_text import block_end
+from pulsecheck.stages.profile.datamap.model import Column, Table
+from pulsecheck.stages.profile.datamap.textscan import Source, string_end
 
-_ENTITY = re.compile(r"@Entity\s*\(([^)]*)\)\s*(?:@\w+(?:\([^)]*\))?\s*)*(?:export\s+)?(?:default\s+)?"
-                     r"(?:abstract\s+)?class\s+(\w+)[^{]*\{")
-_TS_PROP = re.compile(r"@(?:Column|PrimaryColumn|PrimaryGeneratedColumn|CreateDateColumn|UpdateDateColumn|"
-                      r"DeleteDateColumn|VersionColumn|ObjectIdColumn)\b[^\n]*\n(?:\s*@[^\n]*\n)*\s*"
-                      r"(?:(?:public|private|protected|readonly)\s+)*(\w+)[?!]?\s*:\s*([^;=\n]+)")
+_ENTITY = re.compile(r"@Entity\s*\(([^)]{0,500})\)\s*(?:@\w+(?:\([^)]{0,500}\))?\s*){0,8}(?:export\s+)?(?:default\s+)?"
+                     r"(?:abstract\s+)?class\s+(\w+)[^{]{0,500}\{")
+_DECORATOR = re.compile(r"@(\w+)")
+_COLUMN_DECORATORS = frozenset({"Column", "PrimaryColumn", "PrimaryGeneratedColumn", "CreateDateColumn",
+                                "UpdateDateColumn", "DeleteDateColumn", "VersionColumn", "ObjectIdColumn"})
+_TS_PROP = re.compile(r"\s*(?:(?:public|private|protected|readonly|declare)\s+)*(\w+)[?!]?[ \t]*:[ \t]*([^;=\n]+)")
 _DEFINE = re.compile(r"(\w+)\.define\s*\(\s*['\"`](\w+)['\"`]\s*,\s*\{")
 _INIT = re.compile(r"(\w+)\.init\s*\(\s*\{")
-_SCHEMA = re.compile(r"(\w+)\s*=\s*new\s+(?:mongoose\.)?Schema\s*(?:<[^>]*>)?\s*\(\s*\{")
-_MODEL = re.compile(r"(\w+)\.model\s*(?:<[^>]*>)?\s*\(\s*['\"`](\w+)['\"`]\s*,\s*(\w+)")
-_KEY = re.compile(r"(?:\s|//[^\n]*\n|/\*.*?\*/)*['\"]?([A-Za-z_$][\w$]*)['\"]?\s*:", re.S)
+_SCHEMA = re.compile(r"(\w+)\s*=\s*new\s+(?:mongoose\.)?Schema\s*(?:<[^>\n]{0,300}>)?\s*\(\s*\{")
+_MODEL = re.compile(r"(\w+)\.model\s*(?:<[^>\n]{0,300}>)?\s*\(\s*['\"`](\w+)['\"`]\s*,\s*(\w+)")
+_KEY = re.compile(r"(?:\s|//[^\n]*+\n|/\*(?:[^*]|\*(?!/))*+(?:\*/|\Z))*+['\"]?([A-Za-z_$][\w$]*)['\"]?\s*:")
+_OBJ_TOKEN = re.compile(r"""["'`]|[{}\[\]()]|,|//|/\*""")
+SEQUELIZE_IMPORT = re.compile(r"""(?:require\s*\(\s*|from\s+|import\s+)['"](?:sequelize|sequelize-typescript)['"]""")
+_SEQUELIZE_OPTION = re.compile(r"\s*,\s*\{[^{}]{0,400}?\bsequelize\b\s*(?::\s*(\w+))?")
 
 
-def object_keys(text: str, brace: int) -> list[tuple[str, int]]:
-    """Top-level keys of the object literal opening at ``text[brace]``: (key, offset)."""
-    end = block_end(text, brace)
+def object_keys(src: Source, brace: int, end: int) -> list[tuple[str, int]]:
+    """Top-level keys of the object literal opening at ``text[brace]`` (up to ``end``): (key, offset)."""
+    text = src.text
     keys: list[tuple[str, int]] = []
-    depth, i, quote, expect_key = 0, brace, "", False
+    depth, i = 0, brace
+    expect_key = False
     while i < end:
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif expect_key and depth == 1:
+        if expect_key and depth == 1:
             expect_key = False
-            m = _KEY.match(text, i)
+            m = _KEY.match(text, i, end)
             if m:
                 keys.append((m.group(1), m.start(1)))
                 i = m.end()
-            continue
-        elif ch in "\"'`":
-            quote = ch
-        elif ch in "{[(":
+                continue
+        m = _OBJ_TOKEN.search(text, i, end)
+        if m is None:
+            break
+        tok, i = m.group(0), m.end()
+        if tok in "{[(":
             depth += 1
             expect_key = depth == 1
-        elif ch in "}])":
+        elif tok in "}])":
             depth -= 1
-        elif ch == "," and depth == 1:
-            expect_key = True
-        i += 1
+            if depth == 0:
+                break
+        elif tok == ",":
+            expect_key = depth == 1
+        elif tok == "//":
+            close = text.find("\n", i, end)
+            i = end if close < 0 else close + 1
+        elif tok == "/*":
+            close = text.find("*/", i, end)
+            i = end if close < 0 else close + 2
+        else:
+            i = min(string_end(text, i, tok, tok == "`"), end)
     return keys
 
 
-def parse_js(rel: str, text: str) -> list[Table]:
+def parse_js(rel: str, text: str, project_sequelize: bool = False) -> list[Table]:
+    src = Source(text)
+    starts = sorted(m.start() for rx in (_ENTITY, _DEFINE, _INIT, _SCHEMA) for m in rx.finditer(text))
+
+    def stop(after: int) -> int:
+        """Where the next model starts: an object that never closes ends there."""
+        i = bisect.bisect_right(starts, after)
+        return starts[i] if i < len(starts) else len(text)
+
     out: list[Table] = []
     for m in _ENTITY.finditer(text):
         opts, name = m.group(1), m.group(2)
@@ -65,30 +90,61 @@ def parse_js(rel: str, text: str) -> list[Table]:
         db = re.search(r"database\s*:\s*['\"`]([\w.-]+)", opts)
         schema = re.search(r"schema\s*:\s*['\"`]([\w.-]+)", opts)
         brace = m.end() - 1
-        end = block_end(text, brace)
-        cols = [Column(p.group(1), p.group(2).strip(), line_of(text, p.start(1)))
-                for p in _TS_PROP.finditer(text, brace, end)]
+        end = min(src.block_end(brace), stop(m.start()))
+        cols = [Column(col, ctype, src.line(off)) for col, ctype, off in _typeorm_columns(src, brace, end)]
         out.append(Table(table_name.group(1) if table_name else name, f"typeorm:{db.group(1) if db else 'default'}",
-                         "typeorm", rel, line_of(text, m.start()), cols, schema=schema.group(1) if schema else None))
-    for m in _DEFINE.finditer(text):
-        out.append(_from_object(rel, text, m.end() - 1, m.group(2), f"sequelize:{m.group(1)}", "sequelize"))
-    for m in _INIT.finditer(text):
-        brace = m.end() - 1
-        after = text[block_end(text, brace):block_end(text, brace) + 400]
-        inst = re.search(r"sequelize\s*(?::\s*(\w+))?", after)
-        tname = re.search(r"tableName\s*:\s*['\"`](\w+)", after)
-        store = f"sequelize:{inst.group(1) or 'sequelize'}" if inst else "sequelize:sequelize"
-        out.append(_from_object(rel, text, brace, tname.group(1) if tname else m.group(1), store, "sequelize"))
+                         "typeorm", rel, src.line(m.start()), cols, schema=schema.group(1) if schema else None))
+    sequelize = project_sequelize or SEQUELIZE_IMPORT.search(text) is not None
+    if sequelize:
+        for m in _DEFINE.finditer(text):
+            end = min(src.block_end(m.end() - 1), stop(m.start()))
+            out.append(_from_object(rel, src, m.end() - 1, end, m.group(2), f"sequelize:{m.group(1)}", "sequelize"))
+        for m in _INIT.finditer(text):
+            brace = m.end() - 1
+            close = src.block_end(brace)
+            end = min(close, stop(m.start()))
+            option = _SEQUELIZE_OPTION.match(text, close, close + 450) if close <= end else None
+            if option is None:
+                continue  # `x.init({...})` with no `{ sequelize }` options: not a Sequelize model
+            tname = re.search(r"tableName\s*:\s*['\"`](\w+)", text[close:close + 400])
+            store = f"sequelize:{option.group(1) or 'sequelize'}"
+            out.append(_from_object(rel, src, brace, end, tname.group(1) if tname else m.group(1), store, "sequelize"))
     schemas = {m.group(1): m for m in _SCHEMA.finditer(text)}
     for m in _MODEL.finditer(text):
         sm = schemas.get(m.group(3))
         if sm is None:
             continue
         conn = "default" if m.group(1) == "mongoose" else m.group(1)
-        out.append(_from_object(rel, text, sm.end() - 1, m.group(2), f"mongoose:{conn}", "mongoose"))
+        end = min(src.block_end(sm.end() - 1), stop(sm.start()))
+        out.append(_from_object(rel, src, sm.end() - 1, end, m.group(2), f"mongoose:{conn}", "mongoose"))
     return out
 
 
-def _from_object(rel: str, text: str, brace: int, name: str, store: str, source: str) -> Table:
-    cols = [Column(k, None, line_of(text, off)) for k, off in object_keys(text, brace)]
-    return Table(name, store, source, rel, line_of(text, brace), cols)
+def _typeorm_columns(src: Source, brace: int, end: int) -> list[tuple[str, str, int]]:
+    """Properties after a column decorator (other decorators may sit between): (name, type, offset)."""
+    text = src.text
+    out = []
+    pending, skip_to = False, brace
+    for d in _DECORATOR.finditer(text, brace, end):
+        if d.start() < skip_to:
+            continue  # inside the previous decorator's arguments
+        pos = d.end()
+        j = pos
+        while j < end and text[j] in " \t":
+            j += 1
+        if j < end and text[j] == "(":
+            pos = min(src.block_end(j, "(", ")"), end)
+        skip_to = pos
+        pending = pending or d.group(1) in _COLUMN_DECORATORS
+        if not pending:
+            continue
+        prop = _TS_PROP.match(text, pos, end)
+        if prop:
+            out.append((prop.group(1), prop.group(2).strip(), prop.start(1)))
+            pending = False
+    return out
+
+
+def _from_object(rel: str, src: Source, brace: int, end: int, name: str, store: str, source: str) -> Table:
+    cols = [Column(k, None, src.line(off)) for k, off in object_keys(src, brace, end)]
+    return Table(name, store, source, rel, src.line(brace), cols)

@@ -35,7 +35,3 @@ class Table:
     """Name that says what the table holds when ``name`` is mangled (Django's
     ``edc_lab_box`` for the model ``Box``): used to classify its fields."""
 
-
-def line_of(text: str, index: int) -> int:
-    """1-based line number of a character offset."""
-    return text.count("\n", 0, index) + 1

@@ -17,6 +17,9 @@ from pulsecheck.stages.profile.datamap.model import Column, Table
 from pulsecheck.stages.profile.datamap.pyast import ClassInfo, PyFacts
 
 _Key = tuple[str, str]  # (orm, store)
+MAX_ANCESTRY = 32
+"""Base classes followed per model: real hierarchies are shallow, a hostile 20,000-class chain
+would otherwise give every class every ancestor's columns (quadratic) and exhaust the stack."""
 
 
 class _UnionFind:
@@ -44,20 +47,30 @@ class PythonResolver:
         for key in self.classes:
             self.by_name.setdefault(key.rsplit(".", 1)[-1], []).append(key)
         self.routers = {k: v for f in files for k, v in f.routers.items()}
+        self._class_names = {id(f): {c.name for c in f.classes} for f in files}
+        self._suffixes: dict[int, dict[str, str]] = {}
         self.stores = _UnionFind()
         self._merge_engines()
 
     def _lookup(self, target: str, pool: set[str] | dict[str, object]) -> str | None:
+        """``target`` in ``pool``, or a pool key that ends with it or that it ends with (dotted)."""
         if target in pool:
             return target
-        for key in pool:
-            if key.endswith("." + target) or target.endswith("." + key):
-                return key
-        return None
+        index = self._suffixes.get(id(pool))
+        if index is None:
+            index = self._suffixes[id(pool)] = {}
+            for key in pool:
+                parts = key.split(".")
+                for i in range(1, len(parts)):
+                    index.setdefault(".".join(parts[i:]), key)
+        if target in index:
+            return index[target]
+        parts = target.split(".")
+        return next((".".join(parts[i:]) for i in range(1, len(parts)) if ".".join(parts[i:]) in pool), None)
 
     def resolve(self, facts: PyFacts, name: str) -> str:
         head, _, rest = name.partition(".")
-        if head in facts.base_defs or any(c.name == head for c in facts.classes):
+        if head in facts.base_defs or head in self._class_names.get(id(facts), ()):
             return f"{facts.module}.{head}"
         if head in facts.imports:
             target = facts.imports[head]
@@ -100,7 +113,7 @@ class PythonResolver:
             if key in self.bases or (key.endswith(".Model") and key[:-6] in self.bases):
                 store = key if key in self.bases else key[:-6]
                 return "sqlalchemy", store
-            if key in self.classes and key not in seen:
+            if key in self.classes and key not in seen and len(seen) < MAX_ANCESTRY:
                 parent = self.classes[key]
                 found = self.kind(parent[0], parent[1], seen | {key})
                 if found:
@@ -137,7 +150,7 @@ class PythonResolver:
         cols = list(cls.columns)
         for base in cls.bases:
             key = self.resolve(facts, base)
-            if key in self.classes and key not in seen:
+            if key in self.classes and key not in seen and len(seen) < MAX_ANCESTRY:
                 pf, pc = self.classes[key]
                 cols.extend(self.inherited(pf, pc, seen | {key}))
         return cols

@@ -22,6 +22,7 @@ from pulsecheck import __version__, engine
 from pulsecheck.config import ConfigError, load_settings
 from pulsecheck.model import Report, Rule, Targets
 from pulsecheck.observer import Observer, PlainObserver
+from pulsecheck.report_files import default_output_refusal
 from pulsecheck.reporters import render
 from pulsecheck.reporters.interface import OutputFormat
 from pulsecheck.settings import ALL_STAGES, Settings
@@ -162,9 +163,12 @@ def audit(
             HostTarget.parse(name)
         except ValueError as exc:
             raise fail(f"--host {exc}") from None
+    formats = list(fmt or [OutputFormat.TERMINAL])
+    refusal = default_output_refusal(path.resolve() if path else None, formats, output)
+    if refusal:  # before the audit, not after minutes of scanning
+        raise fail(refusal)
     targets = Targets(path=str(path.resolve()) if path else None, urls=tuple(url or ()), hosts=tuple(host or ()))
     report = engine.run(targets, settings, make_observer(quiet))
-    formats = list(fmt or [OutputFormat.TERMINAL])
     written = write_outputs(report, formats, output)
     if not quiet:
         typer.echo(render(report, OutputFormat.TERMINAL), err=True)

@@ -6,6 +6,8 @@ import os
 import threading
 from pathlib import Path
 
+import pytest
+
 from pulsecheck.sources.tree import FileIndex
 
 from .gitutil import commit_files, init
@@ -143,3 +145,29 @@ def test_exclude_globs_and_size_limit(tmp_path: Path) -> None:
     index = FileIndex(tmp_path, exclude=("gen/*",))
     assert [e.path for e in index.files(max_bytes=1000)] == ["small.txt"]
     assert [e.path for e in index.files()] == ["big.txt", "small.txt"]
+
+
+def test_a_checkout_owned_by_another_user_is_listed_by_git_all_the_same(tmp_path: Path) -> None:
+    """CI checks out as one uid and scans as another: .gitignore must still apply, no fallback walk."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the checkout to another uid")
+    repo = init(tmp_path / "repo")
+    commit_files(repo, {".gitignore": "build/\n", "app.py": "x = 1\n"}, "one")
+    (repo / "build").mkdir()
+    (repo / "build" / "out.js").write_text("generated\n")
+    for dirpath, dirnames, filenames in os.walk(repo):
+        for name in (*dirnames, *filenames):
+            os.lchown(os.path.join(dirpath, name), 4242, 4242)
+    os.lchown(repo, 4242, 4242)
+    assert sorted(e.path for e in FileIndex(repo).files()) == [".gitignore", "app.py"]
+
+
+def test_a_git_file_pointing_at_another_repository_is_not_followed_for_the_listing(tmp_path: Path) -> None:
+    other = init(tmp_path / "other")
+    commit_files(other, {"other-secret.txt": "theirs\n"}, "theirs")
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / ".git").write_text(f"gitdir: {other / '.git'}\n")
+    (target / "mine.py").write_text("y = 2\n")
+    paths = sorted(e.path for e in FileIndex(target).files())
+    assert "other-secret.txt" not in paths and "mine.py" in paths

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pulsecheck.runtime.procs import Cancelled, ProcessGroup
 from pulsecheck.sources.exclude import is_excluded
-from pulsecheck.sources.git_history import safe_git_args, safe_git_env
+from pulsecheck.sources.git_history import Refused, locate_repository, safe_git_env
 
 SkipCallback = Callable[[str, str], None]
 _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -22,9 +22,19 @@ _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 
 def git_listed(root: Path, procs: ProcessGroup | None, on_note: Callable[[str], None]) -> list[str] | None:
     """Tracked + untracked-not-ignored paths when ``root`` is a git work tree, else None."""
-    if not (root / ".git").exists():
+    repo = locate_repository(root)
+    if repo is None:
         return None
-    argv = [*safe_git_args(), "ls-files", "-co", "--exclude-standard", "-z"]
+    if isinstance(repo, Refused):
+        on_note(f"{repo.reason}; the working tree was walked instead (.gitignore not applied)")
+        return None
+    if repo.bare:
+        on_note(f"{root}: a bare repository has no working tree: only its history is scanned")
+        return []
+    # Our own discovery (locate_repository) instead of git's: a checkout owned by another uid
+    # (CI) is listed through a per-process safe.directory, and a .git file pointing at another
+    # repository on the machine is never followed.
+    argv = repo.argv(root, "ls-files", "-co", "--exclude-standard", "-z")
     try:
         if procs is not None:
             proc = procs.run(argv, cwd=root, env=safe_git_env(), timeout=300)

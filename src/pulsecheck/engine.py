@@ -171,6 +171,7 @@ def run(
         target_revision=revision,
         settings_digest=_digest(settings),
         databases=_databases(ordered),
+        inputs=_inputs(workspace),
     )
 
 
@@ -203,6 +204,29 @@ def _databases(results: Sequence[StageResult]) -> dict[str, Any]:
     for r in results:
         if isinstance(r.outcome, Completed) and isinstance(r.outcome.facts.get("database"), Mapping):
             out[r.name] = dict(r.outcome.facts["database"])
+    return out
+
+
+def _inputs(workspace: Workspace | None) -> dict[str, Any]:
+    """What the shared sources read and skipped; only sources a stage used (nothing is built here)."""
+    if workspace is None:
+        return {}
+    out: dict[str, Any] = {}
+    tree = workspace.tree
+    if tree is not None and tree.listed:
+        skipped = tree.skip_facts()
+        out["files_indexed"] = len(tree.entries)
+        out["skipped_count"] = len(tree.skipped)
+        out["skipped"] = skipped
+        if tree.skip_summary():
+            out["skipped_summary"] = tree.skip_summary()
+    history = workspace.history
+    if history is not None and history.started:
+        summary = history.summary()
+        out["history"] = {"state": summary.state, "commits": summary.commits,
+                          "skipped_commits": summary.skipped_commits, "skipped_files": summary.skipped_files,
+                          "cut_files": summary.cut_files, "patch_bytes": summary.patch_bytes,
+                          "git_processes": summary.git_processes}
     return out
 
 

@@ -474,6 +474,9 @@ class Report:
     warnings: tuple[str, ...] = ()
     rules: Mapping[str, Rule] = field(default_factory=dict)
     """Metadata of every rule that has a finding, so reporters need nothing but the Report."""
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    """What the audit read: files indexed, inputs not scanned (path, reason), the history pass's
+    counts. Rendered as one line in the terminal, in full in the JSON report."""
     config_effects: tuple[ConfigEffect, ...] = ()
     """Settings that narrowed this audit (see :class:`ConfigEffect`)."""
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)

@@ -254,6 +254,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "findings": [finding_to_dict(f) for f in sorted_findings(report)],
         "suppressed": report.suppressed,
         "config_effects": [config_effect_to_dict(e) for e in report.config_effects],
+        "inputs": thaw(report.inputs),
         "compliance": {
             "hipaa": [safeguard_to_dict(c) for c in report.compliance],
             "gdpr": [{"article": a, "findings": list(dict.fromkeys(f.fingerprint for f in fs)),
@@ -292,7 +293,7 @@ def report_from_dict(data: Mapping[str, Any]) -> Report:
         rules={rid: rule_from_dict(r) for rid, r in (data.get("rules") or {}).items()},
         config_effects=tuple(config_effect_from_dict(e) for e in data.get("config_effects", ())),
         target_revision=run.get("target_revision"), settings_digest=str(run.get("settings_digest", "")),
-        databases=run.get("databases") or {}, **extra,
+        databases=run.get("databases") or {}, inputs=data.get("inputs") or {}, **extra,
     )
 
 

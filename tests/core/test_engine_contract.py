@@ -202,3 +202,17 @@ def test_the_report_names_the_audited_commit_and_the_settings(tmp_path: Path) ->
     assert report.target_revision == head
     assert report.settings_digest and report.settings_digest != other.settings_digest
     assert report.run_id != other.run_id
+
+
+def test_the_report_lists_what_the_shared_sources_did_not_read(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("print('hi')\n")
+    (repo / "logo.png").write_bytes(b"\x89PNG\x00\x00\x00binary")
+    report = engine.run(Targets(path=str(repo)), Settings(stages=("secrets",)))
+    assert report.inputs["files_indexed"] == 2 and report.inputs["skipped_count"] == 1
+    assert report.inputs["skipped"] == [{"path": "logo.png", "reason": "binary"}]
+    from pulsecheck.reporters import render
+    from pulsecheck.reporters.interface import OutputFormat
+
+    assert "Inputs: 2 files indexed, 1 not scanned" in render(report, OutputFormat.TERMINAL)

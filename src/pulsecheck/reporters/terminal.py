@@ -64,6 +64,15 @@ def render(report: Report) -> str:
     not_assessed = sum(1 for c in report.compliance if c.status == "not-assessed")
     if not_assessed:
         lines.append(f"  ({not_assessed} safeguard(s) not assessed by any enabled stage)")
+    inputs = report.inputs
+    if inputs.get("files_indexed") is not None:
+        history = inputs.get("history") or {}
+        read = f"Inputs: {inputs['files_indexed']} files indexed, {inputs.get('skipped_count', 0)} not scanned"
+        if history.get("state") == "scanned":
+            read += f"; history: {history.get('commits', 0)} commits"
+            if history.get("skipped_commits") or history.get("skipped_files"):
+                read += f" ({history.get('skipped_commits', 0)} commits, {history.get('skipped_files', 0)} files unreadable)"
+        lines += ["", _clip(read + " (details in the JSON report)", 2 * _WIDTH)]
     if report.config_effects:
         lines += ["", "Settings that narrowed this audit:"]
         lines += [f"  - {_clip(describe_effect(e), 2 * _WIDTH)}" for e in report.config_effects]

@@ -178,6 +178,12 @@ class History:
             index += 1
             yield segment
 
+    @property
+    def started(self) -> bool:
+        """Whether a consumer started the pass (reading this never starts it)."""
+        with self._cond:
+            return self._thread is not None
+
     def summary(self, cancel: threading.Event | None = None) -> HistorySummary:
         """The outcome of the pass, waiting for its end (or for ``cancel``)."""
         self._start()

@@ -104,6 +104,11 @@ class FileIndex:
     # --- the listing ----------------------------------------------------------------------
 
     @property
+    def listed(self) -> bool:
+        """Whether the tree has been listed (reading this never lists it)."""
+        return self._entries is not None
+
+    @property
     def entries(self) -> tuple[FileEntry, ...]:
         """Every entry, sorted by path (built on first use)."""
         with self._lock:

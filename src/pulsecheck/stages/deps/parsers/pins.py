@@ -9,6 +9,7 @@ empty version, which the stage reports as unchecked unless a lockfile resolves i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -50,6 +51,7 @@ def maven_exact(spec: str) -> str:
     return _version_of(_MAVEN_EXACT, spec)
 
 
+@lru_cache(maxsize=65536)
 def pep508(spec: str) -> tuple[str, str] | None:
     """(name, exact version or "") of a PEP 508 requirement; None when it is not one, or names
     a URL (nothing published to check)."""

@@ -310,12 +310,14 @@ def _run_one(r: _Run, targets: Targets, settings: Settings, observer: Observer, 
     while r.worker.is_alive() and not r.cancel.is_set() and time.monotonic() < deadline:
         r.worker.join(min(0.2, max(0.0, deadline - time.monotonic())))
     outcome: Outcome
-    if r.worker.is_alive():
-        timed_out = not r.cancel.is_set()
+    timed_out = r.worker.is_alive() and not r.cancel.is_set()
+    if timed_out or r.cancel.is_set():
+        # Cancelled (Ctrl-C) or out of time: whatever the stage returns now is partial, even if
+        # it ends cleanly once its processes are killed.
         r.cancel.set()
         stage_rt.procs.kill_all()
         r.worker.join(KILL_GRACE_S)
-        reason = f"timed out after {settings.stage_timeout_s:g}s" if timed_out else "cancelled"
+        reason = f"timed out after {settings.stage_timeout_s:g}s" if timed_out else "interrupted"
         outcome = Errored(reason=reason, findings=tuple(found), notes=tuple(record.notes), gaps=tuple(record.gaps),
                           kind="timeout" if timed_out else "cancelled")
     elif failure:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .conftest import Listener
-from .kit import owned_by, pulsecheck, write
+from .kit import pulsecheck, write
 
 
-@owned_by("config trust levels")
 def test_repository_config_cannot_call_out_or_place_the_database(tmp_path: Path, listener: Listener,
                                                                   empty_db: dict[str, str]) -> None:
     elsewhere = tmp_path / "elsewhere"

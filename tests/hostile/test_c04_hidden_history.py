@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .kit import FAKE_KEY, commit, git_repo, owned_by, pulsecheck
+from .kit import FAKE_KEY, commit, git_repo, pulsecheck
 
 
-@owned_by("sources (history source)")
 def test_gitattributes_cannot_hide_a_history_only_secret(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "repo", {".gitattributes": "* -diff\n*.py binary\n", "app.py": "x = 1\n"})
     commit(repo, {"settings.py": f"AWS_ACCESS_KEY_ID = '{FAKE_KEY}'\n"}, "add key")

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from .kit import FAKE_KEY, commit, git_repo, owned_by, pulsecheck
+from .kit import FAKE_KEY, commit, git_repo, pulsecheck
 
 
-@owned_by("sources (history source)")
 def test_a_gitfile_pointing_elsewhere_is_not_followed(tmp_path: Path) -> None:
     other = git_repo(tmp_path / "other", {"a.txt": "a\n"})
     commit(other, {"leak.py": f"KEY = '{FAKE_KEY}'\n"}, "leak")
@@ -30,7 +29,6 @@ def test_a_gitfile_pointing_elsewhere_is_not_followed(tmp_path: Path) -> None:
     assert run.stage("secrets")["status"] == "partial" and run.returncode == 2
 
 
-@owned_by("sources (history source)")
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the checkout another owner")
 def test_dubious_ownership_is_partial_not_clean(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "repo", {"app.py": "x = 1\n"})

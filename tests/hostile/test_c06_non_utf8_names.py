@@ -6,10 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from .kit import FAKE_KEY, owned_by, pulsecheck
+from .kit import FAKE_KEY, pulsecheck
 
 
-@owned_by("reporters (non-UTF-8 names)")
 def test_every_format_is_written_for_a_non_utf8_file_name(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -14,7 +14,7 @@ import pytest
 from pulsecheck.saferead import ReadRefused, read_capped
 from pulsecheck.stages.deps.parsers import scan
 
-from .kit import git_repo, owned_by, pulsecheck
+from .kit import git_repo, pulsecheck
 
 
 @pytest.fixture
@@ -42,7 +42,6 @@ def test_reads_stop_one_byte_past_the_cap(tmp_path: Path) -> None:
     assert read_capped(big, 5000) == b"x" * 5000
 
 
-@owned_by("sources (file index)")
 @pytest.mark.timeout(300)
 def test_full_audit_of_dev_zero_links_finishes_with_a_report(zero_repo: Path, tmp_path: Path,
                                                              empty_db: dict[str, str]) -> None:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .kit import FAKE_KEY, owned_by, pulsecheck, write
+from .kit import FAKE_KEY, pulsecheck, write
 
 
-@owned_by("config trust levels")
 def test_coverage_narrowed_by_repository_config_is_reported(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo", {
         "settings.py": f"AWS_ACCESS_KEY_ID = '{FAKE_KEY}'\n",
@@ -26,7 +25,6 @@ def test_coverage_narrowed_by_repository_config_is_reported(tmp_path: Path) -> N
     assert run.returncode != 0 or effects
 
 
-@owned_by("config trust levels (--no-repo-config)")
 def test_no_repo_config_ignores_it(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo", {
         "settings.py": f"AWS_ACCESS_KEY_ID = '{FAKE_KEY}'\n",

@@ -20,7 +20,7 @@ from pulsecheck.stages.deps.ranges import in_range
 from pulsecheck.stages.deps.versions import version_key
 from pulsecheck.stages.phi.scanfile import scan_file
 
-from .kit import owned_by, pulsecheck, write
+from .kit import pulsecheck, write
 
 DEPTH = 1100
 HUGE_VERSION = "1." + "9" * 4300
@@ -89,7 +89,6 @@ def test_db_import_of_a_deep_directory(tmp_path: Path) -> None:
         unchain(deep, source)
 
 
-@owned_by("sources (file index: deep trees, loops)")
 @pytest.mark.timeout(300)
 def test_no_stage_errors_on_the_tree(small_files: Path, tmp_path: Path, empty_db: dict[str, str]) -> None:
     out = tmp_path / "report.json"

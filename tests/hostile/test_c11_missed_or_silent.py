@@ -37,7 +37,6 @@ def test_utf16_requirements_are_read(tmp_path: Path) -> None:
     assert [(p.name, p.version) for p in scan(repo).packages] == [("django", "1.2")]
 
 
-@owned_by("sources (file index uses textdecode)")
 def test_a_powershell_env_file_secret_is_found(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo", {".env": codecs.BOM_UTF16_LE + ENV.encode("utf-16-le")})
     out = tmp_path / "report.json"

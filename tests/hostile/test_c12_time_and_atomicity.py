@@ -14,16 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from .kit import CLI, owned_by, pulsecheck, write
+from .kit import CLI, pulsecheck, write
 
 
 def _big_tree(tmp_path: Path) -> Path:
     line = "Jane Roe,123-45-6789,jane@example.org,555-0100\n"
     return write(tmp_path / "repo", {f"exports/p{i}.csv": "name,ssn,email,phone\n" + line * 400_000
-                                     for i in range(4)})
+                                     for i in range(8)})
 
 
-@owned_by("engine/runtime (timeouts stop workers)")
 @pytest.mark.timeout(300)
 def test_stage_timeout_ends_the_process_with_a_report(tmp_path: Path) -> None:
     repo = _big_tree(tmp_path)
@@ -34,7 +33,6 @@ def test_stage_timeout_ends_the_process_with_a_report(tmp_path: Path) -> None:
     assert run.stage("phi")["status"] in ("errored", "partial") and run.returncode == 2
 
 
-@owned_by("engine/runtime (Ctrl-C)")
 @pytest.mark.timeout(300)
 def test_ctrl_c_stops_and_writes_the_partial_report(tmp_path: Path) -> None:
     repo = _big_tree(tmp_path)
@@ -43,9 +41,14 @@ def test_ctrl_c_stops_and_writes_the_partial_report(tmp_path: Path) -> None:
     proc = subprocess.Popen([str(CLI), "audit", str(repo), "--stage", "phi", "-f", "json", "-o", str(out)],
                             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
-    time.sleep(3)  # let the scan start; not a timing assertion
+    assert proc.stderr is not None
+    for line in proc.stderr:  # Ctrl-C while the stage is scanning, not before or after
+        if b"[phi] started" in line:
+            break
+    time.sleep(0.5)
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=60)
     assert proc.returncode != 0
     report = json.loads(out.read_text())
-    assert report["stages"], "the partial report names the stages"
+    phi = next(s for s in report["stages"] if s["name"] == "phi")
+    assert phi["status"] == "errored" and "interrupted" in (phi.get("error") or ""), phi

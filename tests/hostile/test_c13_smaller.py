@@ -15,7 +15,7 @@ import pytest
 
 from pulsecheck.stages.deps.db import import_path, status
 
-from .kit import FAKE_KEY, owned_by, pulsecheck, write
+from .kit import FAKE_KEY, pulsecheck, write
 
 MB = 1024 * 1024
 
@@ -98,7 +98,6 @@ def test_db_import_cli_prints_one_line_per_bad_member(tmp_path: Path) -> None:
     assert "bad.json" in run.stderr
 
 
-@owned_by("config trust levels (value validation)")
 @pytest.mark.parametrize("toml", ["stage_timeout = inf\n", 'exclude = "docs/**"\n'])
 def test_odd_config_values_are_clear_errors(tmp_path: Path, toml: str) -> None:
     repo = write(tmp_path / "repo", {"pulsecheck.toml": toml, "docs/a.txt": "x\n", "app.py": "x = 1\n"})
@@ -107,7 +106,6 @@ def test_odd_config_values_are_clear_errors(tmp_path: Path, toml: str) -> None:
     assert run.returncode == 2 and "pulsecheck.toml" in run.stderr
 
 
-@owned_by("reporters (markdown links)")
 def test_markdown_does_not_link_repository_strings(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo", {"www.evil.example/https:/phish.example/.env":
                                      f"AWS_ACCESS_KEY_ID={FAKE_KEY}\n"})

@@ -112,7 +112,9 @@ def test_bad_inputs_are_noted_and_the_audit_goes_on(osv_db: Path, tmp_path: Path
         "-e git+https://example.invalid/x.git#egg=x\nhttps://example.invalid/y.whl\nJinja2==2.10\n")
     report, _ = _audit(tmp_path, osv_db)
     notes = _outcome(report).notes
-    assert any(n.startswith("a/package-lock.json: invalid JSON") for n in notes)
+    # an unparsable lockfile leaves its packages unchecked: a gap, the stage partial
+    assert any(g.startswith("a/package-lock.json: invalid JSON") for g in _outcome(report).gaps)
+    assert report.stages[0].status == "partial"
     assert any(n.startswith("b/poetry.lock:") and "jinja2" in n for n in notes)
     assert any("requirements.txt:1" in n for n in notes) and any("requirements.txt:2" in n for n in notes)
     assert {f.location.path for f in report.findings} == {"requirements.txt"}

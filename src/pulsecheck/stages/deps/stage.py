@@ -116,8 +116,9 @@ class DepsStage:
         result = scan(root, include_vendored=opts.include_vendored, tree=tree)
         if not result.files:
             raise StageSkip("no lockfile or dependency manifest found")
+        gaps = set(result.gaps)  # unreadable or unparsable manifests: their packages go unchecked
         for problem in result.problems:
-            ctx.note(problem)
+            (ctx.gap if problem in gaps else ctx.note)(problem)
         packages = result.packages
         ctx.facts["manifests"] = result.files
         ctx.facts["packages"] = len(packages)

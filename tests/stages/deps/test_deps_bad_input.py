@@ -6,7 +6,6 @@ the previous data survives a failed download."""
 from __future__ import annotations
 
 import http.server
-import json
 import shutil
 import threading
 import zipfile

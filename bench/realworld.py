@@ -399,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         prof = next((r for r in runs if r.stage == "profile"), None)
         if prof is not None and expected.exists():
             lines = compare_profile(prof.profile, json.loads(expected.read_text(encoding="utf-8")))
-            kinds.append(f"{repo.name}={'ok' if lines[0].endswith('OK') else lines[0].split()[2]}")
+            got_kind = lines[0].split()[2]
+            kinds.append(f"{repo.name}=ok" if lines[0].endswith("OK") else f"{repo.name}={got_kind}(want {lines[0].split()[4].rstrip(')')})")
             for line in lines:
                 print("   profile " + line)
         for run, sc in zip(runs, scores, strict=True):

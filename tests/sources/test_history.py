@@ -199,3 +199,16 @@ def test_a_huge_file_in_one_commit_is_cut_with_a_note_and_segments_stay_bounded(
     assert kept[0] == 1 and 1000 < len(kept) < 20_000 and kept == sorted(kept)
     summary = history.summary()
     assert summary.cut_files == 1 and "big.txt" in summary.notes[0] and summary.gaps == ()
+
+
+def test_a_non_utf8_file_name_in_history_keeps_its_bytes(tmp_path: Path) -> None:
+    """git prints such names C-quoted; we unquote them to the same surrogate-escaped name the tree uses."""
+    repo = init(tmp_path / "repo")
+    name = os.fsdecode(b"bad\xffsettings.py")
+    commit_files(repo, {name: f'AWS_ACCESS_KEY_ID = "{KEY}"\n'}, "add")
+    (repo / name).unlink()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "gone")
+    report = audit(repo, "secrets")
+    paths = {f.location.path for f in report.findings}  # type: ignore[union-attr]
+    assert paths == {"bad\\xffsettings.py"}, paths  # the secrets stage's display form, not U+FFFD

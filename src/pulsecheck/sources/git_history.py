@@ -56,7 +56,7 @@ def safe_git_env() -> dict[str, str]:
 
 def safe_git_args() -> list[str]:
     """``git`` plus ``-c`` overrides that disable every repo-configurable code hook."""
-    return ["git", "-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "core.quotePath=false",
+    return ["git", "-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "core.quotePath=true",
             "-c", "core.hooksPath=/dev/null", "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
             "-c", "diff.relative=false", "-c", "log.showSignature=false", "-c", "core.pager=cat",
             "-c", "core.attributesFile=/dev/null", "-c", "protocol.allow=never", "-c", "core.sshCommand=false"]

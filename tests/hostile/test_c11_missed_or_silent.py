@@ -15,7 +15,7 @@ import pytest
 from pulsecheck.stages.deps.parsers import scan
 from pulsecheck.textdecode import decode_text
 
-from .kit import FAKE_KEY, owned_by, pulsecheck, write
+from .kit import FAKE_KEY, pulsecheck, write
 
 ENV = f"AWS_ACCESS_KEY_ID={FAKE_KEY}\r\nDEBUG=1\r\n"
 
@@ -65,7 +65,6 @@ def test_unparsable_manifest_and_missing_submodule_are_gaps(tmp_path: Path) -> N
     assert any("submodule libs/core not scanned" in g for g in gaps), gaps
 
 
-@owned_by("deps stage.py: report ScanResult.gaps with ctx.gap")
 def test_only_manifest_unparsable_exits_2(tmp_path: Path, empty_db: dict[str, str]) -> None:
     repo = write(tmp_path / "repo", {"package-lock.json": "{not json"})
     out = tmp_path / "report.json"

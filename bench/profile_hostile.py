@@ -45,6 +45,10 @@ public class Patient%d extends BaseOpenmrsData implements java.io.Serializable {
 CASES: dict[str, tuple[str, Callable[[], str]]] = {
     # JPA entities (the 22 s / 202 s report): blank method bodies became long runs of spaces
     "jpa/entities": ("src/Patient.java", lambda: "".join(_JPA_ENTITY % i for i in range(MB // len(_JPA_ENTITY)))),
+    # the reproduction: a long method as an entity's last member (3.7 KB of it took 178 s)
+    "jpa/long-last-method": ("src/A.java", lambda: _fill("@Entity\nclass A {\n  @Column(name = \"r\")\n  private String r;\n"
+                                                         "  @Override\n  public String toString() {\n",
+                                                         "    b.append(r).append(sep);\n", "  }\n}\n")),
     "jpa/space-runs": ("src/A.java", lambda: _fill("@Entity\nclass A {\n  void f() {", " ", "}\n  String x\n}")),
     "jpa/no-semicolon": ("src/A.java", lambda: _fill("@Entity\nclass A {\n", "  private java.util.Map<String, X> a b c\n")),
     "jpa/annotations": ("src/A.java", lambda: _fill("@Entity\nclass A {\n", "@Column(name = \"x\") ")),

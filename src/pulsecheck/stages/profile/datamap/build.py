@@ -92,6 +92,8 @@ class DataMapBuilder:
             self.tables += php.parse_php(rel, text)
         elif name.endswith((".ts", ".js", ".mjs", ".cjs")) and not name.endswith(".d.ts") and _JS_HINT.search(text):
             self._js(rel, text)
+        elif name.endswith((".ts", ".tsx")) and js_orm.MODEL_DIR.search(rel):
+            self.tables += js_orm.parse_ts_models(rel, text)
         elif name == "package.json" and _SEQUELIZE_DEP.search(text):
             self.sequelize_project = True
         elif name.endswith((".graphql", ".gql", ".graphqls")):

@@ -14,7 +14,7 @@ import bisect
 import re
 
 from pulsecheck.stages.profile.datamap.model import Column, Table
-from pulsecheck.stages.profile.datamap.textscan import Source
+from pulsecheck.stages.profile.datamap.textscan import Source, blank_blocks
 
 _ENTITY = re.compile(r"@(?:javax\.persistence\.|jakarta\.persistence\.)?Entity\b")
 _CLASS = re.compile(r"\b(?:class|record)\s+(\w+)")
@@ -70,22 +70,8 @@ def _table_name(head: str, default: str) -> tuple[str, str | None]:
 
 
 def _blank_nested(src: Source, start: int, end: int) -> str:
-    """The body with comments and nested ``{...}`` blanked (offsets kept); each nested block
-    leaves a ``;`` where it closed, so a method never glues onto the next field."""
-    text = src.text
-    parts: list[str] = []
-    i = start
-    while i < end:
-        j = text.find("{", i, end)
-        if j < 0:
-            parts.append(text[i:end])
-            break
-        parts.append(text[i:j])
-        close = min(src.block_end(j), end)
-        parts.append(re.sub(r"[^\n]", " ", text[j:close - 1]) + (";" if close - 1 >= j else ""))
-        i = close
-    body = "".join(parts)[:end - start]
-    return _COMMENT.sub(lambda c: re.sub(r"[^\n]", " ", c.group(0)), body)
+    """The body with comments and nested blocks blanked (see ``textscan.blank_blocks``)."""
+    return _COMMENT.sub(lambda c: re.sub(r"[^\n]", " ", c.group(0)), blank_blocks(src, start, end))
 
 
 def _fields(body: str) -> list[tuple[str, str, int]]:
@@ -95,10 +81,10 @@ def _fields(body: str) -> list[tuple[str, str, int]]:
     for semi in re.finditer(";", body + ";"):
         stmt, offset = body[start:semi.start()], start
         start = semi.end()
-        names, rest = _drop_annotations(stmt)
-        if names & _NOT_COLUMN or "(" in rest or ")" in rest:
-            continue
+        names, rest, after = _drop_annotations(stmt)
         decl = rest.split("=", 1)[0].rstrip()
+        if names & _NOT_COLUMN or "(" in decl or ")" in decl:
+            continue
         j = len(decl)
         while j > 0 and (decl[j - 1].isalnum() or decl[j - 1] == "_"):
             j -= 1
@@ -110,12 +96,14 @@ def _fields(body: str) -> list[tuple[str, str, int]]:
             words.pop(0)
         ctype = " ".join(words)
         if words and _TYPE.fullmatch(ctype) and ctype not in ("return", "package", "import", "throw", "new"):
-            out.append((name, ctype, offset + stmt.rfind(name, 0, len(decl))))
+            eq = stmt.find("=", after)
+            out.append((name, ctype, offset + stmt.rfind(name, after, eq if eq >= 0 else len(stmt))))
     return out
 
 
-def _drop_annotations(stmt: str) -> tuple[set[str], str]:
-    """Annotation simple names in ``stmt`` and the statement with them (and their arguments) removed."""
+def _drop_annotations(stmt: str) -> tuple[set[str], str, int]:
+    """Annotation simple names in ``stmt``, the statement with them (and their arguments) removed,
+    and the offset where the last annotation ends."""
     names: set[str] = set()
     kept: list[str] = []
     parens = Source(stmt)
@@ -132,4 +120,4 @@ def _drop_annotations(stmt: str) -> tuple[set[str], str]:
         if j < len(stmt) and stmt[j] == "(":
             i = parens.block_end(j, "(", ")")
     kept.append(stmt[i:])
-    return names, "".join(kept)
+    return names, "".join(kept), i

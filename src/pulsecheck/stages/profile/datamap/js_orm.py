@@ -18,7 +18,7 @@ import bisect
 import re
 
 from pulsecheck.stages.profile.datamap.model import Column, Table
-from pulsecheck.stages.profile.datamap.textscan import Source, string_end
+from pulsecheck.stages.profile.datamap.textscan import Source, blank_blocks, string_end
 
 _ENTITY = re.compile(r"@Entity\s*\(([^)]{0,500})\)\s*(?:@\w+(?:\([^)]{0,500}\))?\s*){0,8}(?:export\s+)?(?:default\s+)?"
                      r"(?:abstract\s+)?class\s+(\w+)[^{]{0,500}\{")
@@ -148,3 +148,29 @@ def _typeorm_columns(src: Source, brace: int, end: int) -> list[tuple[str, str, 
 def _from_object(rel: str, src: Source, brace: int, end: int, name: str, store: str, source: str) -> Table:
     cols = [Column(k, None, src.line(off)) for k, off in object_keys(src, brace, end)]
     return Table(name, store, source, rel, src.line(brace), cols)
+
+
+# --- TypeScript model interfaces (front ends and offline-first apps) -----------------------------
+MODEL_DIR = re.compile(r"(?:^|/)(?:models?|entities|entity|domain|interfaces)/[^/]+\.tsx?$", re.I)
+_TS_SHAPE = re.compile(r"^[ \t]*(?:export[ \t]+)?(?:default[ \t]+)?(?:interface[ \t]+(\w+)[^{\n]{0,300}|type[ \t]+(\w+)"
+                       r"[ \t]*=[ \t]*)\{", re.M)
+_TS_MEMBER = re.compile(r"^[ \t]*(?:readonly[ \t]+)?['\"]?(\w+)['\"]?[?!]?[ \t]*:[ \t]*([^;\n]+)", re.M)
+
+
+def parse_ts_models(rel: str, text: str) -> list[Table]:
+    """Interfaces and object types in a ``models/`` (or ``entities/``) directory: the records a
+    front end or an offline-first app keeps (HospitalRun's ``Patient``, ``Diagnosis``...). They
+    are data shapes, like API types, so their store kind is ``api``."""
+    src = Source(text)
+    shapes = list(_TS_SHAPE.finditer(text))
+    starts = [m.start() for m in shapes]
+    out = []
+    for i, m in enumerate(shapes):
+        brace = m.end() - 1
+        end = min(src.block_end(brace), starts[i + 1] if i + 1 < len(starts) else len(text))
+        body = blank_blocks(src, brace + 1, end - 1)
+        cols = [Column(c.group(1), c.group(2).strip(), src.line(brace + 1 + c.start(1))) for c in _TS_MEMBER.finditer(body)]
+        store = "api:ts-models"
+        out.append(Table(m.group(1) or m.group(2), store, "typescript", rel, src.line(m.start()), cols, store_kind="api"))
+    return out
+

@@ -68,6 +68,25 @@ class Source:
         return pairs
 
 
+def blank_blocks(src: Source, start: int, end: int) -> str:
+    """``text[start:end]`` with every nested ``{...}`` blanked (newlines and offsets kept) and a
+    ``;`` where each closed, so what followed a method or a nested type never glues onto it."""
+    text = src.text
+    parts: list[str] = []
+    i = start
+    while i < end:
+        j = text.find("{", i, end)
+        if j < 0:
+            parts.append(text[i:end])
+            break
+        parts.append(text[i:j])
+        close = min(src.block_end(j), end)
+        parts.append(_NOT_NEWLINE.sub(" ", text[j:close - 1]) + (";" if close - 1 >= j else ""))
+        i = close
+    return "".join(parts)[:end - start]
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
 _STRING_BODY = {(q, ml): re.compile(r"(?:[^" + q + r"\\" + ("" if ml else "\n") + r"]|\\.)*+(?:" + q + r"|\n|\Z)", re.S)
                 for q in "\"'`" for ml in (False, True)}
 

@@ -1,0 +1,174 @@
+"""Terraform expressions as python-hcl2 serializes them (``"${var.x}"``), resolved where a static
+reader can: variables (defaults, tfvars, module inputs), locals, literals, ``jsonencode`` of a
+literal object and references to other resources (kept as :class:`Ref`). Everything else
+(conditionals, most functions, data sources, module outputs, ``each``/``count``) is
+:class:`Unresolved`: never a failure, only a note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import hcl2
+from hcl2.utils import SerializationOptions
+
+from pulsecheck.stages.iac.model import Ref, Unresolved
+
+OPTIONS = SerializationOptions(with_comments=False, strip_string_quotes=True, preserve_heredocs=False,
+                               explicit_blocks=False)
+MAX_DEPTH = 32
+
+_NAME = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
+_RESOURCE_REF = re.compile(r'^([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?(?:\.([A-Za-z_]\w*))?')
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_LITERAL_CALL = re.compile(r"^(?:toset|tolist|jsonencode)\((.*)\)$", re.S)
+
+
+def parse_hcl(text: str) -> dict[str, Any]:
+    """python-hcl2's dict for one file (raises on invalid HCL)."""
+    result: dict[str, Any] = hcl2.loads(text, serialization_options=OPTIONS)
+    return result
+
+
+def _literal(expr: str) -> Any:
+    """A literal list/object/number/bool written inside ``${...}`` (``toset([..])``, ``jsonencode({..})``)."""
+    expr = expr.strip()
+    call = _LITERAL_CALL.match(expr)
+    if call:
+        expr = call.group(1).strip()
+    if expr in ("true", "false"):
+        return expr == "true"
+    if expr == "null":
+        return None
+    if _NUMBER.match(expr):
+        return float(expr) if "." in expr else int(expr)
+    if expr[:1] in ("[", "{") and len(expr) < 200_000:
+        try:
+            return parse_hcl(f"__v = {expr}\n").get("__v", Unresolved(expr))
+        except Exception:  # noqa: BLE001 - not a literal after all
+            return Unresolved(expr)
+    return Unresolved(expr)
+
+
+class Scope:
+    """Variables and locals of one module instance; ``lookup`` resolves ``var.x``/``local.x``
+    lazily with cycle protection (a local that refers to itself is unresolved)."""
+
+    def __init__(self, variables: Mapping[str, Any], locals_: Mapping[str, Any]) -> None:
+        self.variables = variables
+        self.locals = locals_
+        self._done: dict[str, Any] = {}
+        self._active: set[str] = set()
+
+    def lookup(self, kind: str, name: str) -> Any:
+        key = f"{kind}.{name}"
+        if key in self._done:
+            return self._done[key]
+        source = self.variables if kind == "var" else self.locals
+        if name not in source:
+            return Unresolved(key)
+        if key in self._active:
+            return Unresolved(key)
+        self._active.add(key)
+        try:
+            raw = source[name]
+            value = raw if kind == "var" else self.resolve(raw)
+        finally:
+            self._active.discard(key)
+        self._done[key] = value
+        return value
+
+    def resolve(self, value: Any, depth: int = 0) -> Any:
+        """``value`` with every expression resolved as far as a static reader can."""
+        if depth > MAX_DEPTH:
+            return Unresolved("nested too deep")
+        if isinstance(value, str):
+            return self._string(value, depth)
+        if isinstance(value, list):
+            return [self.resolve(v, depth + 1) for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolve(v, depth + 1) for k, v in value.items() if not k.startswith("__")}
+        return value
+
+    def _expr(self, expr: str, depth: int) -> Any:
+        expr = expr.strip()
+        name = _NAME.match(expr)
+        if name:
+            return self.lookup(name.group(1), name.group(2))
+        attr = re.match(r"^(var|local)\.([A-Za-z_][\w-]*)\.([A-Za-z_]\w*)$", expr)
+        if attr:
+            base = self.lookup(attr.group(1), attr.group(2))
+            if isinstance(base, Mapping):
+                return base.get(attr.group(3), Unresolved(expr))
+            return Unresolved(expr)
+        head = expr.split(".", 1)[0].split("[", 1)[0]
+        if head in ("data", "module", "each", "count", "self", "path", "terraform"):
+            return Unresolved(expr)
+        ref = _RESOURCE_REF.match(expr)
+        if ref and ref.end() == len(expr):
+            return Ref(f"{ref.group(1)}.{ref.group(2)}", ref.group(3) or "")
+        value = _literal(expr)
+        if isinstance(value, Unresolved):
+            return value
+        return self.resolve(value, depth + 1)
+
+    def _string(self, text: str, depth: int) -> Any:
+        if "${" not in text:
+            return text
+        if text.startswith("${") and _close(text, 1) == len(text) - 1:
+            return self._expr(text[2:-1], depth)
+        out: list[str] = []
+        pos = 0
+        while True:
+            start = text.find("${", pos)
+            if start < 0:
+                out.append(text[pos:])
+                return "".join(out)
+            end = _close(text, start + 1)
+            if end < 0:
+                return Unresolved(text)
+            value = self._expr(text[start + 2:end], depth)
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            if not isinstance(value, str | int | float):
+                return Unresolved(text)
+            out.append(text[pos:start] + str(value))
+            pos = end + 1
+
+
+def _close(text: str, open_at: int) -> int:
+    """Index of the ``}`` closing the ``{`` at ``open_at`` (quoted strings skipped), or -1."""
+    level, i, quoted = 0, open_at, False
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "{":
+            level += 1
+        elif ch == "}":
+            level -= 1
+            if level == 0:
+                return i
+        i += 1
+    return -1
+
+
+def references(value: Any, found: Callable[[Ref], None], depth: int = 0) -> None:
+    """Call ``found`` for every :class:`Ref` inside a resolved value."""
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(value, Ref):
+        found(value)
+    elif isinstance(value, list):
+        for v in value:
+            references(v, found, depth + 1)
+    elif isinstance(value, dict):
+        for v in value.values():
+            references(v, found, depth + 1)

@@ -1,0 +1,90 @@
+"""The architecture advice no scanner checks: staging and production apart, and patient
+identity apart from medical data.
+
+* Shared environment: a VPC, database or subnet group that resources of both staging and
+  production refer to (environment from the ``Environment``/``env``/``stage`` tag or the name),
+  or a ``*.tfvars`` per environment that sets the same VPC, account or database for both.
+* One instance: the profile's data map knows a database store holding identity tables and
+  medical tables, and the IaC declares exactly one database instance (no count/for_each), so
+  the store is that instance. Without such a link there is no finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulsecheck.knowledge.datamap import DataMap
+from pulsecheck.stages.iac.graph import Graph
+from pulsecheck.stages.iac.model import Resource
+
+_STAGING = re.compile(r"(?i)(?:^|[^a-z])(staging|stage|stg|preprod|uat)(?:$|[^a-z])")
+_PROD = re.compile(r"(?i)(?:^|[^a-z])(production|prod|prd|live)(?:$|[^a-z])")
+SHARED_TYPES = ("aws_vpc", "aws_db_instance", "aws_rds_cluster", "aws_db_subnet_group", "AWS::EC2::VPC",
+                "AWS::RDS::DBInstance", "AWS::RDS::DBCluster")
+DB_TYPES = ("aws_db_instance", "aws_rds_cluster", "AWS::RDS::DBInstance", "AWS::RDS::DBCluster")
+_SHARED_VARS = re.compile(r"(?i)^(vpc_id|vpc|account_id|aws_account_id|db_instance|database_host|db_host|"
+                          r"network|subnet_ids|db_cluster)$")
+
+
+def environment(res: Resource) -> str | None:
+    """``staging``, ``production`` or None, from tags then names."""
+    tags = res.get("tags")
+    texts: list[str] = []
+    if isinstance(tags, Mapping):
+        texts += [str(v) for k, v in tags.items() if str(k).lower() in ("environment", "env", "stage")]
+    elif isinstance(tags, list):  # CloudFormation [{Key, Value}]
+        texts += [str(t.get("value")) for t in tags if isinstance(t, Mapping)
+                  and str(t.get("key", "")).lower() in ("environment", "env", "stage")]
+    for key in ("name", "identifier", "bucket", "cluster_identifier"):
+        value = res.get(key)
+        if isinstance(value, str):
+            texts.append(value)
+    for text in texts:
+        if _STAGING.search(text):
+            return "staging"
+        if _PROD.search(text):
+            return "production"
+    return None
+
+
+def shared_resources(graph: Graph) -> Iterator[tuple[Resource, list[Resource]]]:
+    """Shared resources referred to by both staging and production resources (two hops)."""
+    for res in graph.of_type(*SHARED_TYPES):
+        users = graph.referrers(res, [r.type for r in graph.resources])
+        second = [u2 for u in users for u2 in graph.referrers(u, [r.type for r in graph.resources])]
+        envs = {environment(u): u for u in [*users, *second] if environment(u)}
+        if {"staging", "production"} <= set(envs):
+            yield res, [envs["staging"], envs["production"]]
+
+
+def shared_tfvars(tfvars: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, str, Any]]:
+    """(variable, files, value) set to the same value in a staging and a production tfvars file."""
+    staging = {p: v for p, v in tfvars.items() if _STAGING.search(p.rsplit("/", 1)[-1])}
+    prod = {p: v for p, v in tfvars.items() if _PROD.search(p.rsplit("/", 1)[-1])}
+    for sp, svals in staging.items():
+        for pp, pvals in prod.items():
+            for key, value in svals.items():
+                if _SHARED_VARS.match(key) and key in pvals and pvals[key] == value and value not in ("", None):
+                    yield key, f"{sp} and {pp}", sp
+
+
+def single_instance_colocation(graph: Graph, profile: Mapping[str, Any]) -> tuple[Resource, str] | None:
+    """The one database instance holding a store with identity and medical tables, if linkable."""
+    data = profile.get("data_map")
+    if not isinstance(data, Mapping):
+        return None
+    try:
+        dm = DataMap.from_json(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    mixed = [s for s in dm.stores("database")
+             if any(t.identity for t in dm.tables(s.id)) and any(t.medical for t in dm.tables(s.id))]
+    instances = graph.of_type(*DB_TYPES)
+    if len(dm.stores("database")) != 1 or len(mixed) != 1 or len(instances) != 1 or instances[0].many:
+        return None
+    tables = dm.tables(mixed[0].id)
+    ident = sorted(t.name for t in tables if t.identity)[:4]
+    med = sorted(t.name for t in tables if t.medical)[:4]
+    return instances[0], f"identity tables ({', '.join(ident)}) and medical tables ({', '.join(med)})"

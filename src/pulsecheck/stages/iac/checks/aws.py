@@ -401,11 +401,15 @@ def _env_vars(res: Resource) -> Iterator[tuple[str, str, Any]]:
                         item.get("value", item.get("Value"))
 
 
+_REFERENCE_NAME = re.compile(r"(?i)_(?:FILE|PATH|ARN|NAME|ID)$")
+"""A variable that names where the secret is, not the secret."""
+
+
 def secret_env(pairs: Iterator[tuple[str, str, Any]], params: Params) -> Outcome:
     names = re.compile(str(params["names"]), re.I)
     unless = re.compile(str(params["except"]), re.I) if params.get("except") else None
     for attr, name, value in pairs:
-        if not names.search(name) or (unless and unless.search(name)):
+        if not names.search(name) or (unless and unless.search(name)) or _REFERENCE_NAME.search(name):
             continue
         if isinstance(value, str) and value.strip() and not value.startswith(("arn:", "{{resolve:", "${")):
             return Fail(attr, f"{name} = {SECRET_SHOWN} (a literal value)")

@@ -58,7 +58,8 @@ def count_io(cmd: list[str], target: Path, work: Path) -> dict[str, object]:
     """Walks, git processes and opens per file of one audit, read from an strace log."""
     log = work / "strace.log"
     env = {**os.environ, "PULSECHECK_DB": str(work / "no-db.sqlite")}
-    subprocess.run(["strace", "-f", "-qq", "-s", "256", "-e", "trace=execve,openat", "-o", str(log), *cmd],
+    # -z: only calls that succeeded (a PATH lookup tries several directories before git is found)
+    subprocess.run(["strace", "-f", "-qq", "-z", "-s", "256", "-e", "trace=execve,openat", "-o", str(log), *cmd],
                    cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     git: Counter[str] = Counter()
     opens: Counter[str] = Counter()
@@ -66,9 +67,9 @@ def count_io(cmd: list[str], target: Path, work: Path) -> dict[str, object]:
     prefix = str(target.resolve()) + "/"
     for line in log.read_text(errors="replace").splitlines():
         m = _EXEC.search(line)
-        if m and m.group(1).endswith("/git") and "= -1" not in line:
+        if m and m.group(1).endswith("/git"):
             args = [a.strip('"') for a in m.group(2).split(", ")]
-            sub = next((a for a in args[1:] if not a.startswith("-") and "=" not in a and a != "git"), "?")
+            sub = next((a for i, a in enumerate(args[1:], 1) if not a.startswith("-") and args[i - 1] != "-c"), "?")
             git[sub] += 1
             walks += sub == "ls-files"
             continue

@@ -18,6 +18,7 @@ from pulsecheck.runtime.cpu import usable_cpus
 from pulsecheck.settings import Settings
 from pulsecheck.sources.workspace import open_workspace
 from pulsecheck.stages.deps.parsers import scan
+from pulsecheck.stages.deps.stage import DepsStage
 from pulsecheck.stages.interface import Recorder, StageContext
 from pulsecheck.stages.phi.stage import PhiStage
 from pulsecheck.stages.profile.stage import ProfileStage
@@ -29,22 +30,24 @@ AWS = "AKIA" + "QYLPMN5HHHFPZAM2"  # a made-up key in the AWS shape
 SSN_LINE = "patient Jane Roe ssn: 123-45-6780\n"
 
 
-def test_profile_phi_secrets_share_one_walk_and_one_read_per_file(tmp_path: Path) -> None:
+def test_profile_phi_secrets_deps_share_one_walk_and_one_read_per_file(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "app").mkdir(parents=True)
+    (repo / "requirements.txt").write_text("-r base.txt\nJinja2==3.1.4\n")  # deps reads the include too
+    (repo / "base.txt").write_text("requests==2.31.0\n")
     (repo / "app" / "models.py").write_text("class Patient:\n    ssn = ''\n")
     (repo / "app" / "settings.py").write_text(f"AWS_ACCESS_KEY_ID = '{AWS}'\n")
     (repo / "export.csv").write_text("first_name,last_name,ssn\n" + "Ann,Lee,123-45-6780\n" * 2000)
     (repo / "notes.log").write_text(SSN_LINE * 50)
-    settings = Settings(stages=("profile", "phi", "secrets"))
+    settings = Settings(stages=("profile", "phi", "secrets", "deps"))
     runtime = Runtime()
     workspace = open_workspace(repo, (), tmp_path / "scratch", runtime)
     found = []
-    for stage in (ProfileStage(), PhiStage(), SecretsStage()):
+    for stage in (ProfileStage(), PhiStage(), SecretsStage(), DepsStage()):
         scratch = tmp_path / stage.name
         scratch.mkdir()
         options = settings.options_for(stage.name).model_copy(update={"history": False}) \
-            if stage.name != "profile" else settings.options_for(stage.name)
+            if stage.name in ("phi", "secrets") else settings.options_for(stage.name)
         ctx = StageContext(stage=stage.name, targets=Targets(path=str(repo)), settings=settings,
                            observer=Observer(), scratch_dir=scratch, options=options,
                            runtime=runtime.for_stage(stage.name, scratch, threading.Event()),
@@ -54,8 +57,9 @@ def test_profile_phi_secrets_share_one_walk_and_one_read_per_file(tmp_path: Path
     assert index is not None
     assert "secrets.aws-access-key-id" in found and any(r.startswith("phi.") for r in found)
     assert index.walks == 1
-    assert set(index.opens) == {"app/models.py", "app/settings.py", "export.csv", "notes.log"}
-    assert set(index.opens.values()) == {1}  # each file opened once for all three stages
+    assert set(index.opens) == {"app/models.py", "app/settings.py", "export.csv", "notes.log", "requirements.txt",
+                                "base.txt"}
+    assert set(index.opens.values()) == {1}  # each file opened once for all four stages
 
 
 def test_exclude_hides_a_file_from_the_tree_scan_and_from_findings(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from pulsecheck.stages.deps.parsers import (
     simple,
     yarn,
 )
-from pulsecheck.stages.deps.parsers.common import LockfileError
+from pulsecheck.stages.deps.parsers.common import LockfileError, text_source
 from pulsecheck.stages.deps.parsers.common import read_text as common_read_text
 from pulsecheck.stages.deps.parsers.requirements import parse_requirements
 from pulsecheck.stages.deps.parsers.resolve import is_manifest, settle
@@ -215,6 +215,26 @@ def scan(root: Path, include_vendored: bool = False, excluded: Callable[[str], b
     the repository): a note, and a gap since its packages go unchecked."""
     index = tree if tree is not None else FileIndex(root)
     result = ScanResult()
+    with text_source(lambda p: _indexed_text(index, p)):
+        _scan_entries(index, include_vendored, excluded, result)
+    for gap in submodule_gaps(root):
+        result.problem(gap, True)
+    result.packages = settle(dedupe(result.packages), declares_ranges, is_lockfile)
+    return result
+
+
+def _indexed_text(index: FileIndex, path: Path) -> str | None:
+    """The index's cached text of ``path`` when it is a text entry of the index, else None."""
+    try:
+        rel = path.relative_to(index.root).as_posix()
+    except ValueError:
+        return None
+    entry = index.get(rel)
+    return index.text(entry) if entry is not None and entry.kind == "text" else None
+
+
+def _scan_entries(index: FileIndex, include_vendored: bool, excluded: Callable[[str], bool] | None,
+                  result: ScanResult) -> None:
     for entry in manifests(index, include_vendored, excluded):
         if entry.kind == "symlink":
             result.problem(f"{entry.path}: symlink (not followed): its packages are not checked", True)
@@ -223,7 +243,3 @@ def scan(root: Path, include_vendored: bool = False, excluded: Callable[[str], b
         else:  # text, or binary/oversize/unreadable: the lockfile reader names the problem itself
             text = index.text(entry) if entry.kind == "text" else None
             parse_as(index.abs_path(entry), index.root, entry.name, result, text=text)
-    for gap in submodule_gaps(root):
-        result.problem(gap, True)
-    result.packages = settle(dedupe(result.packages), declares_ranges, is_lockfile)
-    return result

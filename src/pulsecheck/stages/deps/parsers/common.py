@@ -5,7 +5,9 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,8 +32,28 @@ class LockfileError(Exception):
         self.gap = gap
 
 
+TextSource = Callable[[Path], "str | None"]
+_SOURCE: ContextVar[TextSource | None] = ContextVar("deps_text_source", default=None)
+
+
+@contextmanager
+def text_source(source: TextSource) -> Iterator[None]:
+    """Serve :func:`read_text` from ``source`` (the audit's file index) while parsing: a manifest
+    read as the sibling of a lockfile, or through an ``-r`` include, is then read once per audit
+    with every other stage's reads, not opened again by path."""
+    token = _SOURCE.set(source)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
 def read_text(path: Path, limit: int = MAX_BYTES) -> str:
     """The file's text, capped by bytes actually read; UTF-16/32 decoded, never via a symlink."""
+    source = _SOURCE.get()
+    cached = source(path) if source is not None else None
+    if cached is not None and len(cached) <= limit:
+        return cached
     try:
         data = read_capped(path, limit)
     except ReadRefused as exc:

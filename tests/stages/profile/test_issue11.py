@@ -230,3 +230,19 @@ def test_no_health_signal_is_general(tmp_path: Path) -> None:
                                                              "    title = models.CharField(max_length=9)\n"}))
     assert facts["app_kind"] == {"kind": "general", "label": "General (no health signal)",
                                  "scores": facts["app_kind"]["scores"], "evidence": []}
+
+
+def test_annotation_arrays_do_not_split_a_field() -> None:
+    text = """@Entity
+public class Condition {
+    @Embedded
+    @AttributeOverrides({ @AttributeOverride(name = "nonCoded", column = @Column(name = "condition_non_coded")) })
+    private CodedOrFreeText condition;
+    public void touch() { count++; }
+    /** The {@link Drug} answer, if a drug; "{" in a string below opens no block either. */
+    private String note;
+    private String brace = "{";
+}
+"""
+    assert [(c.name, c.type) for c in parse_jpa("Condition.java", text)[0].columns] == [
+        ("condition", "CodedOrFreeText"), ("note", "String"), ("brace", "String")]

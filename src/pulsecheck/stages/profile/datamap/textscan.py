@@ -40,6 +40,12 @@ class Source:
             pairs = self._pairs[opener + closer] = self._match(opener, closer)
         return pairs.get(open_index, len(self.text))
 
+    def closing(self, open_index: int, opener: str = "{", closer: str = "}") -> int | None:
+        """Like :meth:`block_end`, but ``None`` for a bracket that never closes or that sits in a
+        string or comment (it opens no block)."""
+        self.block_end(open_index, opener, closer)
+        return self._pairs[opener + closer].get(open_index)
+
     def _match(self, opener: str, closer: str) -> dict[int, int]:
         text, n = self.text, len(self.text)
         specials = re.compile("|".join([re.escape(opener), re.escape(closer), "[\"'`]", *(re.escape(c) for c in self.comments),
@@ -70,7 +76,8 @@ class Source:
 
 def blank_blocks(src: Source, start: int, end: int) -> str:
     """``text[start:end]`` with every nested ``{...}`` blanked (newlines and offsets kept) and a
-    ``;`` where each closed, so what followed a method or a nested type never glues onto it."""
+    ``;`` where each body closed, so what followed a method or a nested type never glues onto it
+    (an array value such as ``@AttributeOverrides({...})`` is blanked without one)."""
     text = src.text
     parts: list[str] = []
     i = start
@@ -80,8 +87,15 @@ def blank_blocks(src: Source, start: int, end: int) -> str:
             parts.append(text[i:end])
             break
         parts.append(text[i:j])
-        close = min(src.block_end(j), end)
-        parts.append(_NOT_NEWLINE.sub(" ", text[j:close - 1]) + (";" if close - 1 >= j else ""))
+        paired = src.closing(j)
+        if paired is None:  # in a string or a comment, or never closed: not a block
+            parts.append(" ")
+            i = j + 1
+            continue
+        close = min(paired, end)
+        before = text[max(start, j - 200):j].rstrip()
+        value = before.endswith(("(", ",", "=", "[", ":"))  # an array or object value, not a body
+        parts.append(_NOT_NEWLINE.sub(" ", text[j:close - 1]) + (";" if close - 1 >= j and not value else " "))
         i = close
     return "".join(parts)[:end - start]
 

@@ -33,11 +33,15 @@ def generic(check) -> tuple[str, str] | None:
     attr = p.get("attr")
     attr = attr[0] if isinstance(attr, list) else attr
     rtype = next((t for t in sorted(check.types) if "::" not in t and ":" not in t), None)
+    if rtype is not None and check.predicate == "always":
+        return tf(rtype, "user = \"ci\"\n", True), ""
     if rtype is None or attr is None:
         return None
     pred = check.predicate
     if pred == "attr_true":
         return tf(rtype, nested(attr, False, True)), tf(rtype, nested(attr, True, False))
+    if pred == "attr_false":
+        return tf(rtype, nested(attr, True, True)), tf(rtype, nested(attr, False, False))
     if pred == "attr_not_true":
         return tf(rtype, nested(attr, True, True)), tf(rtype, nested(attr, False, False))
     if pred == "attr_min":
@@ -47,9 +51,8 @@ def generic(check) -> tuple[str, str] | None:
     if pred == "attr_not_in":
         return tf(rtype, nested(attr, p["forbidden"][0], True)), tf(rtype, nested(attr, "private-ok", False))
     if pred == "attr_set":
-        return tf(rtype, "description = \"x\"\n", True), tf(rtype, nested(attr, "arn:aws:kms:x", False))
-    if pred == "always":
-        return tf(rtype, "user = \"ci\"\n", True), ""
+        key = "arn:aws:kms:x" if rtype.startswith("aws_") else "projects/p/locations/global/keyRings/r/cryptoKeys/k"
+        return tf(rtype, "description = \"x\"\n", True), tf(rtype, nested(attr, key, False))
     return None
 
 
@@ -57,6 +60,46 @@ BUCKET = 'resource "aws_s3_bucket" "b" {\n  bucket = "records"\n}\n'
 SG = 'resource "aws_security_group" "x" {{\n  ingress {{\n    from_port = {p}\n    to_port = {p}\n    protocol = "tcp"\n{m}    cidr_blocks = ["{c}"]\n  }}\n}}\n'
 POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      image: app:1.0\n"
        "      securityContext:\n        runAsNonRoot: true\n        allowPrivilegeEscalation: false\n{extra}")
+GFW = ('resource "google_compute_firewall" "x" {{\n  network = "default"\n  allow {{\n    protocol = "tcp"\n    ports = ["{p}"]\n  }}\n'
+       '{m}  source_ranges = ["{c}"]\n}}\n')
+NSG_RULE = ('resource "azurerm_network_security_rule" "x" {{\n  name = "r"\n  priority = 100\n  direction = "Inbound"\n'
+            '  access = "Allow"\n  protocol = "Tcp"\n  source_port_range = "*"\n  destination_port_range = "{p}"\n'
+            '{m}  source_address_prefix = "{c}"\n  destination_address_prefix = "*"\n}}\n')
+NSG = ('resource "azurerm_network_security_group" "x" {{\n  name = "nsg"\n  security_rule {{\n    name = "ssh"\n'
+       '    priority = 100\n    direction = "Inbound"\n    access = "Allow"\n    protocol = "*"\n'
+       '    destination_port_ranges = ["{p}"]\n{m}    source_address_prefix = "{c}"\n  }}\n}}\n')
+SQL = ('resource "google_sql_database_instance" "x" {{\n  database_version = "POSTGRES_15"\n  settings {{\n'
+       '    tier = "db-f1-micro"\n    ip_configuration {{\n      ipv4_enabled = true\n      authorized_networks {{\n'
+       '        name = "office"\n        value = "203.0.113.0/24"\n      }}\n      authorized_networks {{\n'
+       '        name = "any"\n{m}        value = "{c}"\n      }}\n    }}\n  }}\n}}\n')
+SA = 'resource "azurerm_storage_account" "x" {{\n  name = "records"\n  account_tier = "Standard"\n{body}}}\n'
+SLS = ("service: clinic\nprovider:\n  name: aws\n  runtime: python3.12\n  environment:\n    STAGE: prod\n{env}"
+       "{iam}functions:\n  intake:\n    handler: handler.intake\n{fenv}")
+AUDIT = ('resource "google_project_iam_audit_config" "x" {{\n  project = "p"\n  service = "allServices"\n'
+         '  audit_log_config {{\n    log_type = "ADMIN_READ"\n  }}\n  audit_log_config {{\n    log_type = "DATA_READ"\n{extra}  }}\n'
+         '  audit_log_config {{\n    log_type = "DATA_WRITE"\n  }}\n}}\n')
+MSSQL = 'resource "azurerm_mssql_server" "x" {\n  name = "records"\n  version = "12.0"\n}\n'
+KV = 'resource "azurerm_key_vault" "x" {\n  name = "records"\n  sku_name = "standard"\n  purge_protection_enabled = true\n}\n'
+CLOUD: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "iac.gcp-sql-open-to-world": ({"main.tf": SQL.format(m="        " + M, c="0.0.0.0/0")}, {"main.tf": SQL.format(m="", c="198.51.100.7/32")}),
+    "iac.gcp-firewall-open-db-port": ({"main.tf": GFW.format(p="5432", c="0.0.0.0/0", m="  " + M)}, {"main.tf": GFW.format(p="5432", c="10.8.0.0/28", m="")}),
+    "iac.gcp-firewall-open-admin-port": ({"main.tf": GFW.format(p="20-25", c="0.0.0.0/0", m="  " + M)}, {"main.tf": GFW.format(p="22", c="35.235.240.0/20", m="")}),
+    "iac.gcp-audit-config-incomplete": ({"main.tf": AUDIT.format(extra="    " + M + '    exempted_members = ["user:ops@example.invalid"]\n')}, {"main.tf": AUDIT.format(extra="")}),
+    "iac.gcp-disk-no-cmek": ({"main.tf": M + 'resource "google_compute_disk" "x" {\n  name = "records"\n  size = 50\n}\n'}, {"main.tf": 'resource "google_compute_disk" "x" {\n  name = "records"\n  disk_encryption_key {\n    kms_key_self_link = google_kms_crypto_key.k.id\n  }\n}\n'}),
+    "iac.gcp-subnet-no-flow-logs": ({"main.tf": M + 'resource "google_compute_subnetwork" "x" {\n  ip_cidr_range = "10.2.0.0/16"\n}\n'}, {"main.tf": 'resource "google_compute_subnetwork" "x" {\n  ip_cidr_range = "10.2.0.0/16"\n  log_config {\n    aggregation_interval = "INTERVAL_5_SEC"\n  }\n}\n'}),
+    "iac.azure-nsg-open-db-port": ({"main.tf": NSG_RULE.format(p="1433", c="Internet", m="  " + M)}, {"main.tf": NSG_RULE.format(p="1433", c="VirtualNetwork", m="")}),
+    "iac.azure-nsg-open-admin-port": ({"main.tf": NSG.format(p="3389", c="*", m="    " + M)}, {"main.tf": NSG.format(p="443", c="*", m="")}),
+    "iac.azure-db-firewall-world": ({"main.tf": 'resource "azurerm_mssql_firewall_rule" "x" {\n  name = "all"\n  start_ip_address = "0.0.0.0"\n' + M + '  end_ip_address = "255.255.255.255"\n}\n'}, {"main.tf": 'resource "azurerm_mssql_firewall_rule" "x" {\n  name = "office"\n  start_ip_address = "203.0.113.1"\n  end_ip_address = "203.0.113.9"\n}\n'}),
+    "iac.azure-flexible-server-tls-off": ({"main.tf": 'resource "azurerm_postgresql_flexible_server_configuration" "x" {\n  name = "require_secure_transport"\n' + M + '  value = "off"\n}\n'}, {"main.tf": 'resource "azurerm_postgresql_flexible_server_configuration" "x" {\n  name = "require_secure_transport"\n  value = "on"\n}\n'}),
+    "iac.azure-storage-network-open": ({"main.tf": M + SA.format(body="")}, {"main.tf": SA.format(body="") + 'resource "azurerm_storage_account_network_rules" "x" {\n  storage_account_id = azurerm_storage_account.x.id\n  default_action = "Deny"\n}\n'}),
+    "iac.azure-storage-no-soft-delete": ({"main.tf": SA.format(body="  " + M + "  blob_properties {\n    versioning_enabled = true\n  }\n")}, {"main.tf": SA.format(body="  blob_properties {\n    delete_retention_policy {\n      days = 14\n    }\n  }\n")}),
+    "iac.azure-sql-no-long-term-retention": ({"main.tf": M + 'resource "azurerm_mssql_database" "x" {\n  name = "records"\n}\n'}, {"main.tf": 'resource "azurerm_mssql_database" "x" {\n  name = "records"\n  long_term_retention_policy {\n    weekly_retention = "P12W"\n  }\n}\n'}),
+    "iac.azure-sql-no-auditing": ({"main.tf": M + MSSQL}, {"main.tf": MSSQL + 'resource "azurerm_mssql_server_extended_auditing_policy" "x" {\n  server_id = azurerm_mssql_server.x.id\n  retention_in_days = 90\n}\n'}),
+    "iac.azure-keyvault-no-diagnostics": ({"main.tf": M + KV}, {"main.tf": KV + 'resource "azurerm_monitor_diagnostic_setting" "x" {\n  name = "kv"\n  target_resource_id = azurerm_key_vault.x.id\n  enabled_log {\n    category = "AuditEvent"\n  }\n}\n'}),
+    "iac.serverless-secret-in-env": ({"serverless.yml": SLS.format(env="    " + M + "    DB_PASSWORD: not-a-real-password\n", iam="", fenv="")}, {"serverless.yml": SLS.format(env="    DB_PASSWORD: ${ssm:/clinic/db-password}\n", iam="", fenv="")}),
+    "iac.serverless-llm-key-in-env": ({"serverless.yml": SLS.format(env="", iam="", fenv="    environment:\n      " + M + "      OPENAI_API_KEY: not-a-real-key\n")}, {"serverless.yml": SLS.format(env="", iam="", fenv="    environment:\n      OPENAI_API_KEY_ARN: arn:aws:secretsmanager:x\n")}),
+    "iac.serverless-iam-admin-wildcard": ({"serverless.yml": SLS.format(env="", iam="  iam:\n    role:\n      statements:\n        " + M + "        - Effect: Allow\n          Action: '*'\n          Resource: '*'\n", fenv="")}, {"serverless.yml": SLS.format(env="", iam="  iamRoleStatements:\n    - Effect: Allow\n      Action: [dynamodb:GetItem]\n      Resource: '*'\n", fenv="")}),
+}
 HAND: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "iac.aws-s3-unencrypted": ({"main.tf": M + BUCKET}, {"main.tf": BUCKET + 'resource "aws_s3_bucket_server_side_encryption_configuration" "b" {\n  bucket = aws_s3_bucket.b.id\n  rule {\n    apply_server_side_encryption_by_default {\n      sse_algorithm = "aws:kms"\n    }\n  }\n}\n'}),
     "iac.aws-s3-versioning": ({"main.tf": M + BUCKET + 'resource "aws_s3_bucket_versioning" "b" {\n  bucket = aws_s3_bucket.b.id\n  versioning_configuration {\n    status = "Suspended"\n  }\n}\n'}, {"main.tf": BUCKET + 'resource "aws_s3_bucket_versioning" "b" {\n  bucket = "records"\n  versioning_configuration {\n    status = "Enabled"\n  }\n}\n'}),
@@ -101,6 +144,8 @@ HAND: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "iac.compose-db-port-public": ({"docker-compose.yml": "services:\n  db:\n    image: postgres:16\n    " + M + "    ports:\n      - \"5432:5432\"\n"}, {"docker-compose.yml": "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"127.0.0.1:5432:5432\"\n"}),
     "iac.compose-secret-in-env": ({"docker-compose.yml": "services:\n  db:\n    image: postgres:16\n    environment:\n      " + M + "      POSTGRES_PASSWORD: not-a-real-password\n"}, {"docker-compose.yml": "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n"}),
 }
+
+HAND.update(CLOUD)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import yaml
 from pulsecheck.safeyaml import YamlLimitError
 from pulsecheck.sources.tree import FileEntry, FileIndex
 from pulsecheck.stages.iac.model import Resource
-from pulsecheck.stages.iac.parsers import cloudformation, dockerfile, kubernetes, plan, terraform
+from pulsecheck.stages.iac.parsers import cloudformation, dockerfile, kubernetes, plan, serverless, terraform
 from pulsecheck.stages.iac.parsers.tfexpr import parse_hcl
 from pulsecheck.stages.iac.parsers.yamldocs import load_docs
 from pulsecheck.textsafe import one_line
@@ -42,7 +42,7 @@ def load(tree: FileIndex, note: Callable[[str], None], include_vendored: bool = 
     modules: dict[str, terraform.TfModule] = {}
     for entry in tree.files(kinds=("text",), max_bytes=MAX_DOC_BYTES, include_vendored=include_vendored):
         name = entry.name.lower()
-        if name.endswith(".tf") or name.endswith(".tfvars"):
+        if name.endswith((".tf", ".tfvars", ".tf.json", ".tfvars.json")):
             _terraform(tree, entry, modules, note, inv)
         elif dockerfile.NAME.search(entry.name):
             text = tree.text(entry)
@@ -70,13 +70,20 @@ def _terraform(tree: FileIndex, entry: FileEntry, modules: dict[str, terraform.T
         return
     module = modules.setdefault(posixpath.dirname(entry.path), terraform.TfModule(posixpath.dirname(entry.path)))
     try:
-        if entry.name.lower().endswith(".tfvars"):
+        lower = entry.name.lower()
+        if lower.endswith(".tfvars.json"):
+            values = json.loads(text)
+            module.tfvars[entry.path] = dict(values) if isinstance(values, dict) else {}
+            inv.texts[entry.path] = text
+        elif lower.endswith(".tfvars"):
             module.tfvars[entry.path] = {k: v for k, v in parse_hcl(text).items() if not k.startswith("__")}
             inv.texts[entry.path] = text
+        elif lower.endswith(".tf.json"):
+            module.files.append(terraform.load_json_file(entry.path, text))
         else:
             module.files.append(terraform.load_file(entry.path, text))
     except Exception as exc:  # noqa: BLE001 - any parser error is this file's problem only
-        _problem(note, entry.path, "invalid HCL", exc)
+        _problem(note, entry.path, "invalid JSON" if entry.name.lower().endswith(".json") else "invalid HCL", exc)
         return
     inv.files.append(entry.path)
 
@@ -91,10 +98,11 @@ def _document(tree: FileIndex, entry: FileEntry, note: Callable[[str], None], in
     head = text[:65536]
     is_json = entry.name.lower().endswith(".json")
     compose = kubernetes.COMPOSE_NAME.match(entry.name) is not None
+    sls = serverless.NAME.match(entry.name) is not None
     if is_json:
         if not (plan.SNIFF.search(head) or _JSON_CFN.search(head)):
             return
-    elif not (compose or cloudformation.SNIFF.search(head) or kubernetes.SNIFF.search(head)):
+    elif not (compose or sls or cloudformation.SNIFF.search(head) or kubernetes.SNIFF.search(head)):
         return
     try:
         docs = [json.loads(text)] if is_json else load_docs(text)
@@ -107,6 +115,8 @@ def _document(tree: FileIndex, entry: FileEntry, note: Callable[[str], None], in
         found = plan.resources(entry.path, docs[0], text)
     elif compose:
         found = kubernetes.compose(entry.path, docs[0] if docs else None, text)
+    elif sls:
+        found = serverless.resources(entry.path, docs[0] if docs else None, text)
     elif any(isinstance(d, dict) and "Resources" in d for d in docs):
         found = cloudformation.resources(entry.path, docs[0], text)
     else:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Format = Literal["terraform", "plan", "cloudformation", "kubernetes", "dockerfile", "compose"]
+Format = Literal["terraform", "plan", "cloudformation", "kubernetes", "dockerfile", "compose", "serverless"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,12 +31,16 @@ def _missing(params: Params, attr: str) -> Outcome:
 @predicate("attr_true")
 def attr_true(res: Resource, params: Params, graph: Graph) -> Outcome:
     """Fails unless the attribute is true."""
+    return _is(res, params, True)
+
+
+def _is(res: Resource, params: Params, want: bool) -> Outcome:
     attr, value = first_set(res, params)
     if value is MISSING or value is None:
         return _missing(params, attr)
     if is_unknown(value):
         return Unknown(attr)
-    return None if truth(value) is True else Fail(attr, shown(attr, value))
+    return None if truth(value) is want else Fail(attr, shown(attr, value))
 
 
 @predicate("attr_not_true")
@@ -74,15 +78,25 @@ def attr_in(res: Resource, params: Params, graph: Graph) -> Outcome:
 
 @predicate("attr_not_in")
 def attr_not_in(res: Resource, params: Params, graph: Graph) -> Outcome:
-    """Fails when the value is one of ``forbidden`` (case-insensitive); missing passes unless
-    ``missing = "fail"``."""
+    """Fails when the value (or, for a list, any element) is one of ``forbidden``
+    (case-insensitive); missing passes unless ``missing = "fail"``."""
     attr, value = first_set(res, params)
     if value is MISSING or value is None:
         return _missing(params, attr) if params.get("missing") == "fail" else None
     if is_unknown(value):
         return Unknown(attr)
     forbidden = {a.lower() for a in params.strings("forbidden")}
-    return Fail(attr, shown(attr, value)) if str(value).lower() in forbidden else None
+    items = value if isinstance(value, list) else [value]  # ``members = [...]``: any one of them
+    if any(is_unknown(v) for v in items):
+        return Unknown(attr)
+    return Fail(attr, shown(attr, value)) if any(str(v).lower() in forbidden for v in items) else None
+
+
+@predicate("attr_false")
+def attr_false(res: Resource, params: Params, graph: Graph) -> Outcome:
+    """Fails unless the attribute is false (``allow_nested_items_to_be_public``, whose default is
+    true, so ``missing = "fail"``)."""
+    return _is(res, params, False)
 
 
 @predicate("attr_set")

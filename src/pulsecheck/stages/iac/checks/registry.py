@@ -15,7 +15,7 @@ from pulsecheck.stages.iac.graph import Graph
 from pulsecheck.stages.iac.model import Outcome, Resource
 
 STAGE = "iac"
-PREDICATE_MODULES = ("generic", "aws", "kubernetes", "docker")
+PREDICATE_MODULES = ("generic", "aws", "cloud", "kubernetes", "docker", "serverless")
 """Modules of this package whose ``@predicate`` functions the TOML may name."""
 
 Predicate = Callable[[Resource, "Params", Graph], Outcome]
@@ -57,7 +57,7 @@ class Check:
     remediation: str
     description: str
     provider: str
-    """``aws``, ``kubernetes``, ``docker``, ``compose`` (later ``gcp``, ``azure``)."""
+    """``aws``, ``gcp``, ``azure``, ``kubernetes``, ``docker``, ``compose``, ``serverless``."""
     types: frozenset[str]
     predicate: str
     params: Mapping[str, Any] = field(default_factory=dict)

@@ -10,13 +10,14 @@ the directory agrees on, then the default; none of those is :class:`Unresolved`.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulsecheck.stages.iac.locate import attribute_lines
+from pulsecheck.stages.iac.locate import Style, attribute_lines
 from pulsecheck.stages.iac.model import Resource, Unresolved
 from pulsecheck.stages.iac.parsers.tfexpr import Scope, parse_hcl
 
@@ -34,6 +35,8 @@ class TfFile:
     resource_lines: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     """(type, name) -> (0-based first line, 0-based end exclusive)."""
     module_lines: dict[str, int] = field(default_factory=dict)
+    style: Style = "hcl"
+    """``yaml`` for ``.tf.json`` (its ``"key": value`` lines are found the way YAML keys are)."""
 
 
 @dataclass
@@ -69,6 +72,27 @@ def load_file(path: str, text: str) -> TfFile:
     lines = text.splitlines()
     tf = TfFile(path, lines, parse_hcl(text))
     _blocks(lines, tf)
+    return tf
+
+
+def load_json_file(path: str, text: str) -> TfFile:
+    """One ``.tf.json`` file (raises on invalid JSON): the same blocks as HCL, in the shape
+    python-hcl2 gives (each top-level block type a list), so the expander reads both alike.
+    ``"${var.x}"`` strings are the expressions HCL's serializer writes too."""
+    raw = json.loads(text)
+    if not isinstance(raw, dict):
+        raise ValueError("a Terraform JSON file is an object")
+    data = {k: v if isinstance(v, list) else [v] for k, v in raw.items()}
+    lines = text.splitlines()
+    tf = TfFile(path, lines, data, style="yaml")
+    shape = {"resource": {t: dict(named) for block in data.get("resource", []) if isinstance(block, dict)
+                          for t, named in block.items() if isinstance(named, dict)}}
+    found = attribute_lines(lines, 0, len(lines), {"resource": {t: {n: {} for n in named}
+                                                                 for t, named in shape["resource"].items()}}, "yaml")
+    starts = sorted((line - 1, tuple(key.split(".")[1:3])) for key, line in found.items() if key.count(".") == 2)
+    for n, (start, (rtype, name)) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        tf.resource_lines.setdefault((rtype, name), (start, end))
     return tf
 
 
@@ -151,7 +175,7 @@ class _Expander:
         attrs = scope.resolve({k: v for k, v in body.items() if k not in ("count", "for_each", "lifecycle",
                                                                              "depends_on", "provider")})
         start, end = tf.resource_lines.get((rtype, name), (0, len(tf.lines)))
-        lines = attribute_lines(tf.lines, start, end, attrs, "hcl") if tf.lines else {}
+        lines = attribute_lines(tf.lines, start + (tf.style == "yaml"), end, attrs, tf.style) if tf.lines else {}
         many = "for_each" in body or (count != 1)
         self.resources.append(Resource(
             type=rtype, address=f"{prefix}{rtype}.{name}", path=tf.path, line=start + 1, end_line=end,

@@ -216,3 +216,35 @@ def test_the_report_lists_what_the_shared_sources_did_not_read(tmp_path: Path) -
     from pulsecheck.reporters.interface import OutputFormat
 
     assert "Inputs: 2 files indexed, 1 not scanned" in render(report, OutputFormat.TERMINAL)
+
+
+def test_a_later_stage_asks_the_typed_profile_which_columns_are_personal(tmp_path: Path) -> None:
+    """The hand-off from the real profile stage: phi, sast and iac ask the data map, not its dict."""
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    (repo / "app" / "models.py").write_text(
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+        "class Base(DeclarativeBase):\n    pass\n"
+        "class Patient(Base):\n    __tablename__ = 'patients'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    ssn: Mapped[str] = mapped_column()\n    diagnosis: Mapped[str] = mapped_column()\n"
+        "    theme: Mapped[str] = mapped_column()\n")
+    asked: list[tuple[bool, bool, bool]] = []
+
+    class Asker(_Double):
+        name = "phi"
+        needs: ClassVar[frozenset[str]] = frozenset({"repo", "profile"})
+
+        def run(self, ctx: StageContext) -> Iterator[Finding]:
+            facts = ctx.profile_facts
+            assert facts is not None
+            dm = facts.data_map
+            asked.append((dm.is_personal("patients", "ssn"), dm.is_medical("Patients", "diagnosis"),
+                          dm.is_personal("patients", "theme")))
+            yield from ()
+
+    from pulsecheck.stages.profile.stage import ProfileStage
+
+    engine.run(Targets(path=str(repo)), Settings(stages=("profile", "phi")),
+               stages={"profile": ProfileStage(), "phi": Asker()})
+    assert asked == [(True, True, False)]

@@ -23,6 +23,7 @@ from pulsecheck.options import StageOptions
 from pulsecheck.settings import Settings
 
 if TYPE_CHECKING:
+    from pulsecheck.knowledge import ProfileFacts
     from pulsecheck.runtime import StageRuntime
     from pulsecheck.sources.workspace import Workspace
 
@@ -84,6 +85,16 @@ class StageContext:
     @property
     def repo(self) -> Path | None:
         return Path(self.targets.path) if self.targets.path else None
+
+    @property
+    def profile_facts(self) -> ProfileFacts | None:
+        """The profile as typed facts (``data_map.is_personal(table, column)``, ``is_medical``...),
+        None when no stage provided a profile."""
+        if not self.profile:
+            return None
+        from pulsecheck.knowledge import ProfileFacts
+
+        return ProfileFacts.from_json(self.profile)
 
     @property
     def notes(self) -> list[str]:

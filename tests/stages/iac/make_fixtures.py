@@ -81,6 +81,7 @@ AUDIT = ('resource "google_project_iam_audit_config" "x" {{\n  project = "p"\n  
 MSSQL = 'resource "azurerm_mssql_server" "x" {\n  name = "records"\n  version = "12.0"\n}\n'
 KV = 'resource "azurerm_key_vault" "x" {\n  name = "records"\n  sku_name = "standard"\n  purge_protection_enabled = true\n}\n'
 CLOUD: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "iac.gcp-kms-no-rotation": ({"main.tf": M + 'resource "google_kms_crypto_key" "x" {\n  name = "records"\n  key_ring = google_kms_key_ring.r.id\n}\n'}, {"main.tf": 'resource "google_kms_crypto_key" "x" {\n  name = "records"\n  key_ring = google_kms_key_ring.r.id\n  rotation_period = "7776000s"\n}\n'}),
     "iac.gcp-sql-open-to-world": ({"main.tf": SQL.format(m="        " + M, c="0.0.0.0/0")}, {"main.tf": SQL.format(m="", c="198.51.100.7/32")}),
     "iac.gcp-firewall-open-db-port": ({"main.tf": GFW.format(p="5432", c="0.0.0.0/0", m="  " + M)}, {"main.tf": GFW.format(p="5432", c="10.8.0.0/28", m="")}),
     "iac.gcp-firewall-open-admin-port": ({"main.tf": GFW.format(p="20-25", c="0.0.0.0/0", m="  " + M)}, {"main.tf": GFW.format(p="22", c="35.235.240.0/20", m="")}),

@@ -9,12 +9,12 @@ because a stage used a rare CWE.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache, lru_cache
 
 from pulsecheck.compliance.catalog import catalogs
-from pulsecheck.model import Finding, SafeguardState, SafeguardStatus, StageResult
+from pulsecheck.model import Completed, Finding, SafeguardState, SafeguardStatus, StageResult
 
 _CWE = re.compile(r"^\s*(?:CWE)?[-_: ]?(\d{1,5})\b", re.IGNORECASE)
 _OWASP = re.compile(r"^\s*A0?(\d{1,2})(?::(\d{4}))?", re.IGNORECASE)
@@ -88,25 +88,55 @@ def map_findings(findings: Sequence[Finding]) -> list[Finding]:
     return [map_finding(f) for f in findings]
 
 
+def _rule_assessments(result: StageResult) -> dict[str, tuple[str, ...]] | None:
+    """The stage's own per-rule account (``facts["assessed"]``: rule id -> sections), or None.
+
+    A stage that knows which of its rules had something to judge (the iac stage: a check with
+    no resource of its types assessed nothing) lists them; the catalog adds what
+    ``rule_safeguards.toml`` says of those rule ids."""
+    outcome = result.outcome
+    raw = outcome.facts.get("assessed") if isinstance(outcome, Completed) else None
+    if not isinstance(raw, Mapping):
+        return None
+    known = catalogs().hipaa
+    extra = catalogs().rule_safeguards
+    return {str(rule): tuple(s for s in (*sections, *extra.get(str(rule), ())) if s in known)
+            for rule, sections in raw.items() if isinstance(sections, list | tuple)}
+
+
+def _assessors(stage_results: Sequence[StageResult]) -> dict[str, list[tuple[str, bool]]]:
+    """Section -> (who assessed it, whether fully): a stage name, or a rule id for stages that
+    list their rules; with the status when the stage was not completed (``deps (partial)``)."""
+    cat = catalogs()
+    out: dict[str, list[tuple[str, bool]]] = {}
+    for result in stage_results:
+        if result.status == "skipped":
+            continue
+        done = result.status == "completed"
+        suffix = "" if done else f" ({result.status})"
+        per_rule = _rule_assessments(result)
+        pairs = ([(rule, s) for rule, sections in per_rule.items() for s in sections] if per_rule is not None
+                 else [(result.name, s) for s in cat.safeguards_of_stage(result.name)])
+        for who, section in pairs:
+            out.setdefault(section, []).append((who + suffix, done))
+    return out
+
+
 def safeguard_statuses(
     findings: Sequence[Finding], stage_results: Sequence[StageResult]
 ) -> tuple[SafeguardStatus, ...]:
     """For each HIPAA administrative and technical safeguard: gap, no-finding, partially-assessed
     or not-assessed.
 
-    Which safeguards a check assesses is data, per rule (``data/rule_safeguards.toml``). A
-    safeguard is "no-finding" only when every stage of this audit whose rules assess it
-    completed fully; a partial or errored one makes it "partially-assessed" (a deps stage
-    without its database has not checked the packages), and one no rule of the audit assesses
-    is "not-assessed": a report never presents an unexamined safeguard as clean.
+    Which safeguards a check assesses is data, per rule (``data/rule_safeguards.toml``, or the
+    stage's ``facts["assessed"]`` naming the rules that judged something). A safeguard is
+    "no-finding" only when every stage of this audit whose rules assess it completed fully; a
+    partial or errored one makes it "partially-assessed" (a deps stage without its database has
+    not checked the packages), and one no rule of the audit assesses is "not-assessed": a report
+    never presents an unexamined safeguard as clean.
     """
     cat = catalogs()
-    assessors: dict[str, list[StageResult]] = {}
-    for result in stage_results:
-        if result.status == "skipped":
-            continue
-        for section in cat.safeguards_of_stage(result.name):
-            assessors.setdefault(section, []).append(result)
+    assessors = _assessors(stage_results)
     bearing: dict[str, list[Finding]] = {}
     for f in findings:
         for section in f.hipaa:
@@ -119,10 +149,9 @@ def safeguard_statuses(
         by = assessors.get(row.section, [])
         status: SafeguardState = (
             "gap" if found else "not-assessed" if not by
-            else "no-finding" if all(r.status == "completed" for r in by) else "partially-assessed")
+            else "no-finding" if all(done for _, done in by) else "partially-assessed")
         out.append(SafeguardStatus(
             section=row.section, standard=row.standard, implementation_spec=row.implementation_spec,
             status=status, fingerprints=tuple(dict.fromkeys(f.fingerprint for f in found)),
-            finding_count=len(found),
-            assessed_by=tuple(r.name if r.status == "completed" else f"{r.name} ({r.status})" for r in by)))
+            finding_count=len(found), assessed_by=tuple(dict.fromkeys(who for who, _ in by))))
     return tuple(out)

@@ -70,14 +70,29 @@ def shared_tfvars(tfvars: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str
                     yield key, f"{sp} and {pp}", sp
 
 
-def single_instance_colocation(graph: Graph, profile: Mapping[str, Any]) -> tuple[Resource, str] | None:
-    """The one database instance holding a store with identity and medical tables, if linkable."""
+def _data_map(profile: Mapping[str, Any]) -> DataMap | None:
     data = profile.get("data_map")
     if not isinstance(data, Mapping):
         return None
     try:
-        dm = DataMap.from_json(data)
+        return DataMap.from_json(data)
     except (KeyError, TypeError, ValueError):
+        return None
+
+
+def colocation_judgeable(graph: Graph, profile: Mapping[str, Any]) -> bool:
+    """Whether the one-instance advice can be judged: one database store in the data map and
+    one (single) database instance in the IaC, so the store is that instance."""
+    dm = _data_map(profile)
+    instances = graph.of_type(*DB_TYPES)
+    return (dm is not None and len(dm.stores("database")) == 1 and len(instances) == 1
+            and not instances[0].many)
+
+
+def single_instance_colocation(graph: Graph, profile: Mapping[str, Any]) -> tuple[Resource, str] | None:
+    """The one database instance holding a store with identity and medical tables, if linkable."""
+    dm = _data_map(profile)
+    if dm is None:
         return None
     mixed = [s for s in dm.stores("database")
              if any(t.identity for t in dm.tables(s.id)) and any(t.medical for t in dm.tables(s.id))]

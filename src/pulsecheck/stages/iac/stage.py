@@ -25,36 +25,51 @@ def finding(check: Check, res: Resource, fail: Fail) -> Finding:
     line = res.line_of(fail.attr)
     message = f"{check.title}: {res.address} ({fail.evidence})"
     return Finding.from_rule(check.rule, message=message, location=FileLocation(res.path, line, line),
-                             evidence=fail.evidence, identity=res.address,
+                             evidence=fail.evidence, identity=res.address, hipaa=check.hipaa,
                              properties={"resource": res.address, "resource_type": res.type,
                                          "attribute": fail.attr or None, "hipaa_sections": list(check.hipaa),
                                          "format": res.format})
 
 
 def evaluate(inv: Inventory, profile: Mapping[str, Any], disabled: frozenset[str] = frozenset(),
-             unresolved: list[str] | None = None) -> Iterator[Finding]:
-    """Every finding of every enabled check on ``inv`` (``unresolved`` collects what was not judged)."""
+             unresolved: list[str] | None = None, judged: set[str] | None = None) -> Iterator[Finding]:
+    """Every finding of every enabled check on ``inv`` (``unresolved`` collects what was not
+    judged; ``judged`` the ids of the checks that gave a verdict on at least one resource)."""
     graph = Graph(inv.resources)
     checks = by_type()
+    seen: set[str] = set() if judged is None else judged
     for res in graph.resources:
         for check in checks.get(res.type, ()):
             if check.id in disabled:
                 continue
             outcome = check.evaluate(res, graph)
+            if isinstance(outcome, Unknown):
+                if unresolved is not None:
+                    unresolved.append(f"unresolved: {outcome.attr or 'value'} of {res.address} ({check.id})")
+                continue
+            seen.add(check.id)
             if isinstance(outcome, Fail):
                 yield finding(check, res, outcome)
-            elif isinstance(outcome, Unknown) and unresolved is not None:
-                unresolved.append(f"unresolved: {outcome.attr or 'value'} of {res.address} ({check.id})")
-    yield from _separation(inv, graph, profile, disabled)
+    yield from _separation(inv, graph, profile, disabled, seen)
+
+
+def assessed(judged: set[str]) -> dict[str, list[str]]:
+    """Check id -> the HIPAA sections it assessed, for the checks that judged something: the
+    compliance table's "assessed by" (a safeguard is never "no finding" because of a check that
+    had no resource to look at)."""
+    return {c.id: list(c.hipaa) for c in catalog() if c.id in judged}
 
 
 def _check(cid: str) -> Check:
     return next(c for c in catalog() if c.id == cid)
 
 
-def _separation(inv: Inventory, graph: Graph, profile: Mapping[str, Any], disabled: frozenset[str]) -> Iterator[Finding]:
+def _separation(inv: Inventory, graph: Graph, profile: Mapping[str, Any], disabled: frozenset[str],
+                judged: set[str]) -> Iterator[Finding]:
     shared = _check("iac.separation-shared-environment")
     if shared.id not in disabled:
+        if graph.of_type(*separation.SHARED_TYPES) or inv.tfvars:
+            judged.add(shared.id)
         for res, users in separation.shared_resources(graph):
             yield finding(shared, res, Fail("", f"used by {users[0].address} (staging) and {users[1].address} (production)"))
         for key, files, path in separation.shared_tfvars(inv.tfvars):
@@ -66,6 +81,8 @@ def _separation(inv: Inventory, graph: Graph, profile: Mapping[str, Any], disabl
                                     identity=f"tfvars:{key}")
     one = _check("iac.separation-identity-medical-one-instance")
     if one.id not in disabled:
+        if separation.colocation_judgeable(graph, profile):
+            judged.add(one.id)
         linked = separation.single_instance_colocation(graph, profile)
         if linked is not None:
             res, what = linked
@@ -96,10 +113,12 @@ class IacStage:
         ctx.facts["files"] = sorted(set(inv.files))
         ctx.facts["resources"] = len(inv.resources)
         unresolved: list[str] = []
-        for f in evaluate(inv, ctx.profile, frozenset(opts.disable), unresolved):
+        judged: set[str] = set()
+        for f in evaluate(inv, ctx.profile, frozenset(opts.disable), unresolved, judged):
             if ctx.cancel.is_set():
                 return
             yield f
+        ctx.facts["assessed"] = assessed(judged)
         for line in unresolved[:MAX_UNRESOLVED_NOTES]:
             ctx.note(line)
         if len(unresolved) > MAX_UNRESOLVED_NOTES:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -112,16 +113,30 @@ def subject(sat: dict[tuple[str, str], str], path: str, address: str, fmt: str) 
     return sat.get((path, address), address)
 
 
+_UNRESOLVED = re.compile(r"^unresolved: .* of (\S+) \((iac\.[^)]+)\)$")
+UNRESOLVED: set[Verdict] = set()
+"""(check, file, subject) our checks left unjudged ("unresolved"), filled by :func:`ours`."""
+
+
 def ours(inv: Inventory, prefix: str = "") -> set[Verdict]:
     sat = satellites(inv.resources)
-    return {(f.rule_id, prefix + f.location.path,
-             subject(sat, f.location.path, f.identity, f.properties.get("format", "")))
-            for f in evaluate(inv, {}) if f.rule_id in MAPPED}
+    notes: list[str] = []
+    found = {(f.rule_id, prefix + f.location.path,
+              subject(sat, f.location.path, f.identity, f.properties.get("format", "")))
+             for f in evaluate(inv, {}, unresolved=notes) if f.rule_id in MAPPED}
+    where = {r.address: r for r in inv.resources}
+    for note in notes:
+        m = _UNRESOLVED.match(note)
+        if m and m.group(1) in where:
+            res = where[m.group(1)]
+            UNRESOLVED.add((m.group(2), prefix + res.path, subject(sat, res.path, res.address, res.format)))
+    return found
 
 
 def scan_root(root: Path) -> set[Verdict]:
-    """Our verdicts; each fixture directory is its own project (their names and addresses repeat)."""
-    dirs = sorted(p for p in root.glob("*/*") if p.is_dir()) if root == FIXTURES else [root]
+    """Our verdicts; each fixture directory is its own project (their names and addresses repeat),
+    and so is each Terraform root of a real code base (a directory with .tf files: examples/x)."""
+    dirs = project_dirs(root)
     out: set[Verdict] = set()
     for d in dirs:
         prefix = f"{d.relative_to(root).as_posix()}/" if d != root else ""
@@ -129,8 +144,14 @@ def scan_root(root: Path) -> set[Verdict]:
     return out
 
 
+def project_dirs(root: Path) -> list[Path]:
+    if root == FIXTURES:
+        return sorted(p for p in root.glob("*/*") if p.is_dir())
+    return [root]
+
+
 def checkov_satellites(root: Path) -> dict[tuple[str, str], str]:
-    dirs = sorted(p for p in root.glob("*/*") if p.is_dir()) if root == FIXTURES else [root]
+    dirs = project_dirs(root)
     out: dict[tuple[str, str], str] = {}
     for d in dirs:
         prefix = f"{d.relative_to(root).as_posix()}/" if d != root else ""
@@ -163,8 +184,8 @@ def fixture_suite() -> tuple[float, float]:
         base = FIXTURES / check.id
         if not base.is_dir():
             continue
-        tp_hit = any(f.rule_id == check.id for f in scan(base / "fail"))
-        fp_hit = any(f.rule_id == check.id for f in scan(base / "pass"))
+        tp_hit = all(any(f.rule_id == check.id for f in scan(d)) for d in sorted(base.glob("fail*")))
+        fp_hit = any(f.rule_id == check.id for d in sorted(base.glob("pass*")) for f in scan(d))
         tp, fn, fp = tp + tp_hit, fn + (not tp_hit), fp + fp_hit
         if not tp_hit or fp_hit:
             print(f"  {check.id}: {'missed' if not tp_hit else ''} {'false alarm' if fp_hit else ''}")
@@ -192,7 +213,8 @@ def timed(fn: Any) -> tuple[float, Any]:
 def label(v: Verdict) -> str | None:
     """``fail``/``pass`` when the verdict is in its own check's fixture directory."""
     parts = v[1].split("/")
-    return parts[1] if len(parts) > 2 and parts[0] == v[0] and parts[1] in ("fail", "pass") else None
+    kind = parts[1].split("-", 1)[0] if len(parts) > 2 else ""
+    return kind if parts[0] == v[0] and kind in ("fail", "pass") else None
 
 
 def compare(name: str, root: Path, binary: str | None) -> None:
@@ -262,11 +284,18 @@ REASONS: dict[tuple[str, str], str] = {
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkov", default="/tmp/checkov-venv/bin/checkov")
+    ap.add_argument("--real", nargs="*", default=[], type=Path,
+                    help="real Terraform code bases (cloned outside the checkout), compared one by one")
+    ap.add_argument("--real-only", action="store_true", help="skip the fixture suite, demo and generated runs")
     args = ap.parse_args()
+    binary = args.checkov if Path(args.checkov).exists() else None
+    for real in args.real:
+        compare(f"real {real.name}", real.resolve(), binary)
+    if args.real_only:
+        return
     precision, recall = fixture_suite()
     print(f"fixture suite: {len(catalog())} checks, precision {precision:.2f}, recall {recall:.2f}; "
           f"{len(MAPPED)} of them overlap {len(CHECKOV_MAP)} Checkov checks")
-    binary = args.checkov if Path(args.checkov).exists() else None
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp)
         generated(big)

@@ -33,15 +33,21 @@ def marked_line(root: Path) -> tuple[str, int]:
 CHECKS = [c.id for c in catalog() if c.id not in PROJECT_CHECKS]
 
 
+def variants(kind: str) -> list[tuple[str, str]]:
+    """(check, directory) for every ``fail*``/``pass*`` directory: ``fail`` plus regressions
+    found on real code (``fail-example-calls-root``...)."""
+    return [(c, d.name) for c in CHECKS for d in sorted((FIXTURES / c).glob(f"{kind}*")) if d.is_dir()]
+
+
 def test_every_check_has_fixtures() -> None:
     missing = [c for c in CHECKS if not (FIXTURES / c / "fail").is_dir() or not (FIXTURES / c / "pass").is_dir()]
     assert not missing
     assert len(catalog()) >= 80
 
 
-@pytest.mark.parametrize("check_id", CHECKS)
-def test_failing_fixture_fails_at_the_marked_line(check_id: str) -> None:
-    root = FIXTURES / check_id / "fail"
+@pytest.mark.parametrize(("check_id", "case"), variants("fail"))
+def test_failing_fixture_fails_at_the_marked_line(check_id: str, case: str) -> None:
+    root = FIXTURES / check_id / case
     path, line = marked_line(root)
     hits = [f for f in scan(root) if f.rule_id == check_id]
     assert hits, f"{check_id} did not fail on {root}"
@@ -49,7 +55,7 @@ def test_failing_fixture_fails_at_the_marked_line(check_id: str) -> None:
     assert hits[0].identity
 
 
-@pytest.mark.parametrize("check_id", CHECKS)
-def test_passing_fixture_passes(check_id: str) -> None:
-    hits = [f for f in scan(FIXTURES / check_id / "pass") if f.rule_id == check_id]
+@pytest.mark.parametrize(("check_id", "case"), variants("pass"))
+def test_passing_fixture_passes(check_id: str, case: str) -> None:
+    hits = [f for f in scan(FIXTURES / check_id / case) if f.rule_id == check_id]
     assert not hits, [f.location.display() + " " + str(f.evidence) for f in hits]

@@ -188,7 +188,7 @@ class _Expander:
             source = body.get("source")
             if not isinstance(source, str) or not source.startswith(("./", "../")):
                 continue  # registry and git modules are not fetched: their resources are not scanned
-            target = posixpath.normpath(posixpath.join(dir_, source)) if dir_ else posixpath.normpath(source)
+            target = local_target(dir_, source)
             if target in stack or target == dir_:
                 self.note(f"{tf.path}: module {name} ({source}) calls back into a module being expanded "
                           "(a module cycle): visited once")
@@ -202,6 +202,13 @@ class _Expander:
             self.expand(target, inputs, f"{prefix}module.{name}.", (*stack, dir_))
 
 
+def local_target(dir_: str, source: str) -> str:
+    """The module directory a local ``source`` names, spelled as the module keys are: the
+    scanned root is ``""`` (``examples/x`` calling ``../../`` is the root module, not ``"."``)."""
+    target = posixpath.normpath(posixpath.join(dir_, source))
+    return "" if target == "." else target
+
+
 def called_dirs(modules: dict[str, TfModule]) -> set[str]:
     """Directories some other directory calls as a local module."""
     called: set[str] = set()
@@ -210,7 +217,7 @@ def called_dirs(modules: dict[str, TfModule]) -> set[str]:
             for _, body in _items(tf.data.get("module", [])):
                 source = body.get("source") if isinstance(body, dict) else None
                 if isinstance(source, str) and source.startswith(("./", "../")):
-                    target = posixpath.normpath(posixpath.join(dir_, source)) if dir_ else posixpath.normpath(source)
+                    target = local_target(dir_, source)
                     if target != dir_:
                         called.add(target)
     return called

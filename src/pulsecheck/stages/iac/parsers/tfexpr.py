@@ -19,6 +19,8 @@ from pulsecheck.stages.iac.model import Ref, Unresolved
 OPTIONS = SerializationOptions(with_comments=False, strip_string_quotes=True, preserve_heredocs=False,
                                explicit_blocks=False)
 MAX_DEPTH = 32
+MAX_COMPUTED_LEN = 4096
+"""Longer expressions are not evaluated (conditionals and coalesce): bounded work per value."""
 
 _NAME = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
 _RESOURCE_REF = re.compile(r'^([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?(?:\.([A-Za-z_]\w*))?')
@@ -42,6 +44,8 @@ def _literal(expr: str) -> Any:
         return expr == "true"
     if expr == "null":
         return None
+    if len(expr) >= 2 and expr[0] == expr[-1] == '"' and '"' not in expr[1:-1] and "\\" not in expr:
+        return expr[1:-1]
     if _NUMBER.match(expr):
         return float(expr) if "." in expr else int(expr)
     if expr[:1] in ("[", "{") and len(expr) < 200_000:
@@ -103,6 +107,9 @@ class Scope:
             if isinstance(base, Mapping):
                 return base.get(attr.group(3), Unresolved(expr))
             return Unresolved(expr)
+        computed = self._computed(expr, depth)
+        if computed is not _NOT_COMPUTED:
+            return computed
         head = expr.split(".", 1)[0].split("[", 1)[0]
         if head in ("data", "module", "each", "count", "self", "path", "terraform"):
             return Unresolved(expr)
@@ -113,6 +120,41 @@ class Scope:
         if isinstance(value, Unresolved):
             return value
         return self.resolve(value, depth + 1)
+
+    def _computed(self, expr: str, depth: int) -> Any:
+        """``cond ? a : b`` (cond: ``x == null``, ``x != null``, ``x``, ``!x``) and ``coalesce(...)``,
+        the two ways modules pass a caller's value through with a fallback; else _NOT_COMPUTED."""
+        if len(expr) > MAX_COMPUTED_LEN or "?" not in expr and not expr.startswith("coalesce("):
+            return _NOT_COMPUTED
+        if depth > MAX_DEPTH:
+            return Unresolved(expr)
+        parts = _ternary(expr)
+        if parts is not None:
+            cond = self._condition(parts[0], depth + 1)
+            if not isinstance(cond, bool):
+                return Unresolved(expr)
+            return self._expr(parts[1] if cond else parts[2], depth + 1)
+        call = re.match(r"^coalesce\((.*)\)$", expr, re.S)
+        args = _split_top(call.group(1), ",") if call else None
+        if args is None:
+            return _NOT_COMPUTED
+        for arg in args:
+            value = self._expr(arg, depth + 1)
+            if isinstance(value, Unresolved):
+                return Unresolved(expr)
+            if value is not None and value != "":
+                return value
+        return Unresolved(expr)
+
+    def _condition(self, cond: str, depth: int) -> Any:
+        cond = cond.strip()
+        m = re.match(r"^(.*?)\s*(==|!=)\s*null$", cond, re.S)
+        if m:
+            value = self._expr(m.group(1), depth)
+            return value if isinstance(value, Unresolved) else (value is None) == (m.group(2) == "==")
+        negate = cond.startswith("!")
+        value = self._expr(cond[1:] if negate else cond, depth)
+        return (not value if negate else value) if isinstance(value, bool) else Unresolved(cond)
 
     def _string(self, text: str, depth: int) -> Any:
         if "${" not in text:
@@ -136,6 +178,58 @@ class Scope:
                 return Unresolved(text)
             out.append(text[pos:start] + str(value))
             pos = end + 1
+
+
+_NOT_COMPUTED: Any = object()
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+def _split_top(text: str, sep: str) -> list[str] | None:
+    """``text`` split at ``sep`` outside brackets and strings (one pass), None if unbalanced."""
+    parts: list[str] = []
+    stack: list[str] = []
+    quote = False
+    start = i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                quote = False
+        elif ch == '"':
+            quote = True
+        elif ch in _OPEN:
+            stack.append(_OPEN[ch])
+        elif ch in ")]}":
+            if not stack or stack.pop() != ch:
+                return None
+        elif ch == sep and not stack:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    if stack or quote:
+        return None
+    parts.append(text[start:])
+    return parts
+
+
+def _ternary(expr: str) -> tuple[str, str, str] | None:
+    """(condition, then, else) of a top-level ``c ? a : b``; nested ternaries in ``b`` stay in it."""
+    marks = _split_top(expr, "?")
+    if marks is None or len(marks) < 2:
+        return None
+    cond, rest = marks[0], "?".join(marks[1:])
+    pending = 0
+    for i, ch in enumerate(rest):  # the ':' that closes this '?' (bracket depth is checked below)
+        if ch == "?":
+            pending += 1
+        elif ch == ":" and (pending := pending - 1) < 0:
+            then, other = rest[:i], rest[i + 1:]
+            if _split_top(then, "\x00") is None:
+                continue
+            return cond, then, other
+    return None
 
 
 def _close(text: str, open_at: int) -> int:

@@ -32,7 +32,7 @@ def broken_sast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 
 def test_every_implemented_stage_declares_a_frozen_strict_model() -> None:
     catalog = options_catalog()
-    assert set(catalog.models) == {"profile", "phi", "secrets", "deps"} and catalog.errors == {}
+    assert set(catalog.models) == {"profile", "phi", "secrets", "deps", "iac"} and catalog.errors == {}
     for model in catalog.models.values():
         assert issubclass(model, StageOptions)
         assert model.model_config.get("frozen") and model.model_config.get("strict")

@@ -105,6 +105,7 @@ def test_every_narrowing_setting_is_an_effect_with_its_source(tmp_path: Path) ->
         ("severity", "rules.severity", "secrets.generic-password = info", here),
         ("stage-disabled", "stages", "profile", here),
         ("stage-disabled", "stages", "phi", here),
+        ("stage-disabled", "stages", "iac", here),
         ("allowlist", "stages.secrets.allowlist.regexes", ".*", f"{user} (user)"),
         ("allowlist", "stages.secrets.allowlist.stopwords", "example", f"{user} (user)"),
     }

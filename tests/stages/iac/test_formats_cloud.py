@@ -100,3 +100,11 @@ def test_serverless_cloudformation_resources_are_judged_and_ssm_references_pass(
     assert not [f for f in found if f.rule_id == "iac.serverless-secret-in-env"]
     pitr = [f for f in found if f.rule_id == "iac.aws-dynamodb-pitr"]
     assert [(f.location.path, f.location.line) for f in pitr] == [("serverless.yml", 11)]
+
+
+def test_llm_key_from_a_variable_in_app_settings_is_unresolved_not_a_failure(tmp_path: Path) -> None:
+    root = write(tmp_path, {"main.tf": 'variable "key" {}\nresource "azurerm_linux_web_app" "a" {\n'
+                                       '  app_settings = { OPENAI_API_KEY = var.key }\n}\n'})
+    findings, notes = scan(root)
+    assert not [f for f in findings if f.rule_id == "iac.azure-llm-key-in-app-settings"]
+    assert any("iac.azure-llm-key-in-app-settings" in n and "app_settings.OPENAI_API_KEY" in n for n in notes)

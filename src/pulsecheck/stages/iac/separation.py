@@ -3,7 +3,11 @@ identity apart from medical data.
 
 * Shared environment: a VPC, database or subnet group that resources of both staging and
   production refer to (environment from the ``Environment``/``env``/``stage`` tag or the name),
-  or a ``*.tfvars`` per environment that sets the same VPC, account or database for both.
+  or a ``*.tfvars`` per environment that sets the same VPC, account, project, subscription,
+  resource group or database for both. The same for GCP networks and Cloud SQL, Azure virtual
+  networks and database servers.
+* Shared scope: a GCP project or an Azure resource group holding resources of both
+  environments (``labels``/``tags``/names), by literal name or by reference.
 * One instance: the profile's data map knows a database store holding identity tables and
   medical tables, and the IaC declares exactly one database instance (no count/for_each), so
   the store is that instance. Without such a link there is no finding.
@@ -17,24 +21,35 @@ from typing import Any
 
 from pulsecheck.knowledge.datamap import DataMap
 from pulsecheck.stages.iac.graph import Graph
-from pulsecheck.stages.iac.model import Resource
+from pulsecheck.stages.iac.model import Ref, Resource
 
 _STAGING = re.compile(r"(?i)(?:^|[^a-z])(staging|stage|stg|preprod|uat)(?:$|[^a-z])")
 _PROD = re.compile(r"(?i)(?:^|[^a-z])(production|prod|prd|live)(?:$|[^a-z])")
 SHARED_TYPES = ("aws_vpc", "aws_db_instance", "aws_rds_cluster", "aws_db_subnet_group", "AWS::EC2::VPC",
-                "AWS::RDS::DBInstance", "AWS::RDS::DBCluster")
+                "AWS::RDS::DBInstance", "AWS::RDS::DBCluster",
+                "google_compute_network", "google_compute_subnetwork", "google_sql_database_instance",
+                "google_alloydb_cluster", "azurerm_virtual_network", "azurerm_subnet", "azurerm_mssql_server",
+                "azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server", "azurerm_cosmosdb_account")
+SCOPES = {"gcp": ("project", ("google_",), ("google_project", "project_id")),
+          "azure": ("resource_group_name", ("azurerm_",), ("azurerm_resource_group", "name"))}
+"""Provider -> (the attribute naming a resource's project / resource group, type prefixes, the
+resource that declares one and its name attribute)."""
 DB_TYPES = ("aws_db_instance", "aws_rds_cluster", "AWS::RDS::DBInstance", "AWS::RDS::DBCluster")
 _SHARED_VARS = re.compile(r"(?i)^(vpc_id|vpc|account_id|aws_account_id|db_instance|database_host|db_host|"
-                          r"network|subnet_ids|db_cluster)$")
+                          r"network|subnet_ids|db_cluster|project|project_id|gcp_project|network_name|"
+                          r"subscription_id|resource_group|resource_group_name|vnet_id|vnet_name|"
+                          r"sql_server_name|database_server)$")
 
 
 def environment(res: Resource) -> str | None:
     """``staging``, ``production`` or None, from tags then names."""
-    tags = res.get("tags")
     texts: list[str] = []
-    if isinstance(tags, Mapping):
-        texts += [str(v) for k, v in tags.items() if str(k).lower() in ("environment", "env", "stage")]
-    elif isinstance(tags, list):  # CloudFormation [{Key, Value}]
+    for key in ("tags", "labels", "user_labels"):
+        tags = res.get(key)
+        if isinstance(tags, Mapping):
+            texts += [str(v) for k, v in tags.items() if str(k).lower() in ("environment", "env", "stage")]
+    tags = res.get("tags")
+    if isinstance(tags, list):  # CloudFormation [{Key, Value}]
         texts += [str(t.get("value")) for t in tags if isinstance(t, Mapping)
                   and str(t.get("key", "")).lower() in ("environment", "env", "stage")]
     for key in ("name", "identifier", "bucket", "cluster_identifier"):
@@ -57,6 +72,37 @@ def shared_resources(graph: Graph) -> Iterator[tuple[Resource, list[Resource]]]:
         envs = {environment(u): u for u in [*users, *second] if environment(u)}
         if {"staging", "production"} <= set(envs):
             yield res, [envs["staging"], envs["production"]]
+
+
+def shared_scopes(graph: Graph, provider: str) -> Iterator[tuple[Resource, str, str, list[Resource]]]:
+    """(where to report, attribute, scope, [staging user, production user]) for each GCP project
+    or Azure resource group that holds resources of both environments. The scope is a literal
+    name or a reference to the declaring resource (``azurerm_resource_group.main.name``); the
+    finding points at the declaring resource when the project declares it, else at the
+    production resource's attribute."""
+    attr, prefixes, (decl_type, decl_name) = SCOPES[provider]
+    declared: dict[str, Resource] = {}
+    for res in graph.of_type(decl_type):
+        declared[res.address] = res
+        name = res.get(decl_name)
+        if isinstance(name, str):
+            declared.setdefault(name, res)
+    users: dict[str, dict[str, Resource]] = {}
+    for res in graph.resources:
+        scope = res.get(attr)
+        env = environment(res)
+        if env is None or not res.type.startswith(prefixes):
+            continue
+        key = scope.address if isinstance(scope, Ref) else scope if isinstance(scope, str) and scope else None
+        if key is not None:
+            users.setdefault(key, {}).setdefault(env, res)
+    for key, envs in users.items():
+        if {"staging", "production"} <= set(envs):
+            pair = [envs["staging"], envs["production"]]
+            decl = declared.get(key)
+            where = decl or pair[1]
+            shown = decl.get(decl_name) if decl is not None and isinstance(decl.get(decl_name), str) else key
+            yield where, "" if decl else attr, str(shown), pair
 
 
 def shared_tfvars(tfvars: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, str, Any]]:

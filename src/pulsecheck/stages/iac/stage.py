@@ -14,7 +14,7 @@ from pulsecheck.stages.iac import separation
 from pulsecheck.stages.iac.checks.registry import Check, by_type, catalog
 from pulsecheck.stages.iac.graph import Graph
 from pulsecheck.stages.iac.load import Inventory, load
-from pulsecheck.stages.iac.model import Fail, Resource, Unknown
+from pulsecheck.stages.iac.model import MISSING, Fail, Resource, Unknown
 from pulsecheck.stages.iac.options import IacOptions
 from pulsecheck.stages.interface import StageContext, StageSkip
 
@@ -79,6 +79,7 @@ def _separation(inv: Inventory, graph: Graph, profile: Mapping[str, Any], disabl
             yield Finding.from_rule(shared.rule, message=f"{shared.title}: {key} is the same in {files}",
                                     location=FileLocation(path, line, line), evidence=f"{key} = <same value>",
                                     identity=f"tfvars:{key}")
+    yield from _shared_scopes(graph, disabled, judged)
     one = _check("iac.separation-identity-medical-one-instance")
     if one.id not in disabled:
         if separation.colocation_judgeable(graph, profile):
@@ -87,6 +88,21 @@ def _separation(inv: Inventory, graph: Graph, profile: Mapping[str, Any], disabl
         if linked is not None:
             res, what = linked
             yield finding(one, res, Fail("", f"{what} in this one instance"))
+
+
+SCOPE_CHECKS = {"gcp": "iac.gcp-separation-shared-project", "azure": "iac.azure-separation-shared-resource-group"}
+
+
+def _shared_scopes(graph: Graph, disabled: frozenset[str], judged: set[str]) -> Iterator[Finding]:
+    for provider, cid in SCOPE_CHECKS.items():
+        check = _check(cid)
+        attr, prefixes, _ = separation.SCOPES[provider]
+        if cid in disabled:
+            continue
+        if any(r.type.startswith(prefixes) and r.get(attr) not in (None, MISSING) for r in graph.resources):
+            judged.add(cid)
+        for where, at, scope, (stg, prod) in separation.shared_scopes(graph, provider):
+            yield finding(check, where, Fail(at, f"{scope} holds {stg.address} (staging) and {prod.address} (production)"))
 
 
 class IacStage:

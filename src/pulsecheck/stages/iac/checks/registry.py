@@ -15,7 +15,7 @@ from pulsecheck.stages.iac.graph import Graph
 from pulsecheck.stages.iac.model import Outcome, Resource
 
 STAGE = "iac"
-PREDICATE_MODULES = ("generic", "aws", "cloud", "kubernetes", "docker", "serverless")
+PREDICATE_MODULES = ("generic", "aws", "cloud", "app_env", "kubernetes", "docker", "serverless")
 """Modules of this package whose ``@predicate`` functions the TOML may name."""
 
 Predicate = Callable[[Resource, "Params", Graph], Outcome]

@@ -148,6 +148,16 @@ class Scope:
 
     def _condition(self, cond: str, depth: int) -> Any:
         cond = cond.strip()
+        for op, combine in (("|", any), ("&", all)):  # ``a || b``, ``a && b`` (split on the doubled char)
+            parts = _split_top(cond, op)
+            if parts is not None and len(parts) > 1:
+                values = [self._condition(p, depth + 1) for p in parts if p.strip()]
+                if all(isinstance(v, bool) for v in values):
+                    return combine(values)
+                decided = (op == "|" and True in values) or (op == "&" and False in values)
+                return (op == "|") if decided else Unresolved(cond)
+        if cond.startswith("(") and cond.endswith(")") and _split_top(cond[1:-1], "\x00") is not None:
+            return self._condition(cond[1:-1], depth + 1)
         m = re.match(r"^(.*?)\s*(==|!=)\s*null$", cond, re.S)
         if m:
             value = self._expr(m.group(1), depth)

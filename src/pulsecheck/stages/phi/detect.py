@@ -55,6 +55,9 @@ _DROP_SEPARATORS = str.maketrans("", "", " ().+-")
 _FAKE_EMAIL_TLDS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "py", "css", "map", "json", "lock",
                     "md", "txt", "html", "ico", "woff", "woff2"}
 _FAKE_EMAIL_LOCAL = {"git", "noreply", "no-reply", "donotreply"}
+# Integer limits and their neighbours (INT_MAX, UINT_MAX, 2**53 - 1): phone- and SSN-shaped, never a person's.
+_MACHINE_NUMBERS = {"2147483647", "2147483648", "4294967295", "4294967296", "9007199254740991",
+                    "9007199254740992", "9223372036854775807", "18446744073709551615"}
 _TEST_CARDS = {
     "4111111111111111", "4242424242424242", "4012888888881881", "4222222222222", "5555555555554444",
     "5105105105105100", "378282246310005", "371449635398431", "378734493671000", "6011111111111117",
@@ -65,7 +68,10 @@ _TEST_CARDS = {
     "4444333322221111", "5500000000000004", "340000000000009", "6011000000000004", "4007000000027",
 }
 _SYNTHETIC = re.compile(r"(?i)synthea|synthetichealth|@example\.(?:org|com|net)|\bexample\.(?:org|com|net)/|"
-                        r"\b(?:fake|dummy|faker|mock|synthetic)[ _-]?(?:patient|data|person|user)")
+                        r"\b(?:fake|dummy|faker|mock|synthetic)[ _-]?(?:patient|data|person|user)|"
+                        # FHIR specification and implementation-guide examples reference Patient/example;
+                        # Synthea names people with digits ("Elroy493 Nikolaus26")
+                        r"\bPatient/example\b|(?-i:\b[A-Z][a-z]+[0-9]{2,3} [A-Z][a-z]+[0-9]{2,3}\b)")
 _NAME = re.compile(r"(?:\b(?:name|patient|first[ _]?name|last[ _]?name|given|family|surname|full[ _]?name|FIRST|LAST)"
                    r"\b[\"']?\s*[:=,]\s*[\[\"']*\s*[A-Z][a-zà-ÿ]+|\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-zà-ÿ]+)")
 
@@ -103,7 +109,7 @@ def has_name(text: str, start: int, end: int, span: int = 300) -> bool:
 def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
     raw = m.group(0)
     digits = raw.translate(_DROP_SEPARATORS)  # ``_DIGITS`` matches only ASCII digits and " ().+-"
-    if not 9 <= len(digits) <= 19 or digits in _TEST_CARDS:
+    if not 9 <= len(digits) <= 19 or digits in _TEST_CARDS or digits in _MACHINE_NUMBERS:
         return None  # every kind below needs 9 to 19 digits; test cards (13+) are only ever cards
     if raw.startswith("+") and not raw.startswith("+1"):  # E.164: the country's plan decides
         return Hit("phone", m.start()) if len(digits) <= 15 and v.intl_phone(raw) else None
@@ -166,6 +172,8 @@ def _upper_hits(text: str, start: int, end: int, context: str, hits: list[Hit]) 
 def _email_hits(text: str, start: int, end: int, hits: list[Hit]) -> None:
     for m in _EMAIL.finditer(text, start, end):
         local = m.group(0).split("@", 1)[0].lower()
+        if local.endswith(".") or ".." in local:  # not a mailbox: Ember's ``foo.@each.bar``, ``a..b@``
+            continue
         if m.group(1).lower() in _FAKE_EMAIL_TLDS or local in _FAKE_EMAIL_LOCAL or _login_not_email(text, m):
             continue
         domain = m.group(0).rsplit("@", 1)[1].lower()
@@ -213,7 +221,8 @@ def _keyword_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
     after = text[m.end():m.end() + 40]
     if m.group(1):
         date = _DATE.search(after)
-        if date and after[:date.start()].strip(" \t\"':=,|>-") == "" and has_name(text, m.start(), m.end()):
+        if date and after[:date.start()].strip(" \t\"':=,|>-") == "" and date.group(0).strip("0/.- ") \
+                and has_name(text, m.start(), m.end()):  # 0000-00-00 is a form default, not a birthday
             return Hit("dob_with_name", m.start())
         return None
     if m.group(2):

@@ -34,9 +34,9 @@ from pulsecheck.sources.exclude import is_excluded
 from pulsecheck.sources.filetypes import is_vendored
 from pulsecheck.sources.history import History, history_and_runtime
 from pulsecheck.sources.patch import HistoryChunk, drop_binary, parse_patch, read_segment
-from pulsecheck.stages.phi import detect
+from pulsecheck.stages.phi import detect, provenance
 from pulsecheck.stages.phi.rules import rules_by_kind
-from pulsecheck.stages.phi.scanfile import LOCKFILES, FileResult, _minified, drop_lone_contacts
+from pulsecheck.stages.phi.scanfile import GLYPHS, LOCKFILES, FileResult, _minified, drop_lone_contacts
 
 if TYPE_CHECKING:
     from pulsecheck.runtime import StageRuntime
@@ -65,7 +65,9 @@ def line_hash(text: str) -> str:
 
 def wanted(path: str, exclude: Sequence[str]) -> bool:
     """The tree scan's path filters: the exclusion rule, vendored paths, lockfiles."""
-    return not (is_excluded(path, exclude) or is_vendored(path) or path.rsplit("/", 1)[-1].lower() in LOCKFILES)
+    lower = path.lower()
+    return not (is_excluded(path, exclude) or is_vendored(path) or lower.rsplit("/", 1)[-1] in LOCKFILES
+                or lower.endswith(GLYPHS))
 
 
 def scan_chunk(chunk: HistoryChunk) -> list[HistoryHit]:
@@ -177,14 +179,17 @@ def _findings(hits: list[HistoryHit]) -> Iterator[Finding]:
         group.sort(key=lambda h: (_when(h.date), h.commit, h.line))
         first = group[0]
         commits = list(dict.fromkeys(h.commit for h in group))
-        synthetic = sum(h.synthetic for h in group) * 2 >= len(group)
+        reason = provenance.not_patient_reason(path)
+        synthetic = sum(h.synthetic for h in group) * 2 >= len(group) or reason is not None
         rule = rules[kind]
         label = _KIND_LABEL.get(kind, kind.replace("_", " "))
         message = (f"{len(group)} occurrences of {label} added to {path} in the git history "
                    f"({len(commits)} commit(s), first {first.commit[:10]}"
                    f"{', ' + first.date[:10] if first.date else ''}); no longer in the current file, "
                    "but still readable in every clone")
-        if synthetic:
+        if reason is not None:
+            message += provenance.message_suffix(reason)
+        elif synthetic:
             message += "; looks synthetic (test-data markers), confirm it is not real patient data"
         yield Finding.from_rule(
             rule, message=message, location=FileLocation(path, first.line, commit=first.commit or None),

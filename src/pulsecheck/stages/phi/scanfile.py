@@ -35,6 +35,19 @@ LOCKFILES = {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock
              "pipfile.lock", "pdm.lock", "cargo.lock", "gemfile.lock", "composer.lock", "go.sum", "podfile.lock",
              "pubspec.lock", "mix.lock", "packages.lock.json", "gradle.lockfile", "bun.lock"}
 _MINIFIABLE = (".js", ".mjs", ".cjs", ".css", ".map")
+GLYPHS = (".svg", ".svgz", ".eot", ".ttf", ".otf", ".woff", ".woff2", ".afm", ".pfa", ".bdf")
+"""Vector graphics and fonts: path data is runs of digits (card- and phone-shaped), never people."""
+# JSON whose objects are metadata, not records: package manifests, schemas, SBOMs, editor and
+# build configuration, web app manifests.
+_METADATA_JSON = re.compile(r"(?:^|/)(?:package|bower|composer|component|jsr|deno|lerna|nx|project|tsconfig[\w.-]*|"
+                            r"jsconfig|manifest|app|angular|firebase|vercel|renovate|\.?eslintrc|\.?babelrc|"
+                            r"installed|\.?prettierrc)\.json$|\.schema\.json$|(?:^|/)schemas?/|"
+                            r"\.(?:cdx|cyclonedx|spdx|sbom)\.json$|(?:^|/)sboms?/|\.dist-info/|\.egg-info/|"
+                            r"(?:^|/)\.(?:vscode|idea|devcontainer)/")
+# Translation catalogues: UI strings keyed by message id ("PATIENT_NAME": "Nom du patient").
+_CATALOGUE = re.compile(r"(?:^|/)(?:i18n|l10n|locales?|langs?|languages?|translations?|nls|intl)(?:/|$)|"
+                        r"(?:^|/|[._-])(?:i18n|l10n|locale|translations?|messages)(?:[._-][\w-]+)?\.json$|"
+                        r"(?:^|/)[a-z]{2}(?:[_-][a-z]{2,4})?\.json$")
 MINIFIED_LINE = 1000  # mean line length (chars) above which code is minified or generated
 
 
@@ -119,6 +132,8 @@ def read_head(path: Path, rel: str) -> Head:
     lower = rel.lower()
     if lower.rsplit("/", 1)[-1] in LOCKFILES:
         return Head(skip="lockfile (dependency metadata only), not scanned for PHI")
+    if lower.endswith(GLYPHS):
+        return Head(skip="vector graphics or font (path data), not scanned for PHI")
     with path.open("rb") as fh:
         block = fh.read(CHUNK)
     cut = block.rfind(b"\n")
@@ -157,8 +172,14 @@ def scan_structure(path: Path, rel: str, head: Head, result: FileResult) -> None
             csvexport.count_rows(path, rel, head.header, result)
         except csv.Error as exc:  # one odd CSV is a note naming it, never a dead stage
             result.notes.append(f"CSV not parsable ({str(exc)[:80]}); values scanned, rows not counted")
-    elif lower.endswith((".json", ".ndjson", ".jsonl")) and path.stat().st_size <= JSON_PARSE_LIMIT:
+    elif lower.endswith((".json", ".ndjson", ".jsonl")) and path.stat().st_size <= JSON_PARSE_LIMIT \
+            and not metadata_json(lower):
         _json(path, lower, result, head.json_head)
+
+
+def metadata_json(lower: str) -> bool:
+    """A manifest, schema, SBOM, configuration or translation catalogue: JSON that is not an export."""
+    return _METADATA_JSON.search(lower) is not None or _CATALOGUE.search(lower) is not None
 
 
 def drop_lone_contacts(rel: str, result: FileResult) -> None:

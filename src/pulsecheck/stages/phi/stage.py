@@ -14,7 +14,7 @@ from pulsecheck.saferead import ReadRefused
 from pulsecheck.sources.tree import FileEntry, FileIndex
 from pulsecheck.sources.workspace import report_tree_skips, tree_for
 from pulsecheck.stages.interface import StageContext, StageSkip
-from pulsecheck.stages.phi import structured
+from pulsecheck.stages.phi import provenance, structured
 from pulsecheck.stages.phi.history import history_findings
 from pulsecheck.stages.phi.options import PhiOptions
 from pulsecheck.stages.phi.pool import scan_entries
@@ -25,18 +25,23 @@ _DICOM_MAGIC_AT = 128
 _KIND_LABEL = {"dob_with_name": "date of birth with name", "icd10_with_name": "ICD-10 code with name"}
 
 
-def findings_for(rel: str, result: FileResult, commit: str | None = None) -> Iterator[Finding]:
+def findings_for(rel: str, result: FileResult, commit: str | None = None,
+                 reason: str | None = None) -> Iterator[Finding]:
+    """One finding per identifier kind; ``reason`` (see :mod:`.provenance`) marks a test or
+    example file: every finding low, the reason in the message."""
     rules = rules_by_kind()
     for kind, tally in sorted(result.kinds.items()):
         rule = rules[kind]
-        synthetic = result.synthetic_file or tally.synthetic * 2 >= tally.count
+        synthetic = result.synthetic_file or tally.synthetic * 2 >= tally.count or reason is not None
         label = _KIND_LABEL.get(kind, kind.replace("_", " "))
         detail = f" ({', '.join(sorted(tally.details))})" if tally.details else ""
         unit = "rows" if kind == "csv_phi" else "records" if kind in ("fhir_patient", "json_phi") else "occurrences"
         lines = ", ".join(str(n) for n in tally.lines[:5]) + (" ..." if len(tally.lines) > 5 else "")
         where = f"lines {lines}" if kind not in ("csv_phi", "json_phi", "fhir_patient") else "whole file"
         message = f"{tally.count} {unit} of {label}{detail} in {rel} ({where})"
-        if synthetic:
+        if reason is not None:
+            message += provenance.message_suffix(reason)
+        elif synthetic:
             message += "; looks synthetic (test-data markers), confirm it is not real patient data"
         severity = Severity.LOW if synthetic and rule.severity > Severity.LOW else rule.severity
         yield Finding.from_rule(
@@ -79,7 +84,9 @@ class PhiStage:
                 continue
             for message in outcome.result.notes:
                 ctx.note(f"{outcome.rel}: {message}")
-            yield from findings_for(outcome.rel, outcome.result)
+            entry = index.get(outcome.rel)
+            yield from findings_for(outcome.rel, outcome.result, reason=provenance.not_patient_reason(
+                outcome.rel, test=entry.test if entry is not None else None))
         if ctx.cancel.is_set():
             return
         yield from self._dicom(index, index.files(kinds=("binary",), exclude=opts.exclude), ctx)
@@ -107,4 +114,6 @@ class PhiStage:
                 t = result.tally("dicom_patient")
                 t.add(1)
                 t.details |= set(tags)
-                yield from findings_for(entry.path, result)
+                reason = provenance.not_patient_reason(entry.path, test=entry.test) or \
+                    provenance.package_data_reason(entry.path, lambda rel: index.get(rel) is not None)
+                yield from findings_for(entry.path, result, reason=reason)

@@ -44,15 +44,22 @@ def synthetic_name(value: str) -> bool:
     return bool(_SYNTH_NAME.search(value.strip()))
 
 
+# Keys whose objects are people of the project, not of its data: package authors and maintainers.
+_PROJECT_PEOPLE = {"author", "authors", "maintainer", "maintainers", "contributor", "contributors", "developers",
+                   "developer", "owners", "funding", "publisher", "supplier", "manufacturer"}
+
+
 def json_records(doc: Any) -> Iterator[dict[str, Any]]:
-    """Objects of a JSON document (depth-first, bounded), FHIR Bundle entries unwrapped."""
+    """Objects of a JSON document (depth-first, bounded), FHIR Bundle entries unwrapped; the
+    ``authors``/``maintainers`` blocks of manifests and SBOMs are not records."""
     stack, seen = [doc], 0
     while stack and seen < 1_000_000:
         node = stack.pop()
         seen += 1
         if isinstance(node, dict):
             yield node
-            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+            stack.extend(v for k, v in node.items() if isinstance(v, dict | list)
+                         and not (isinstance(k, str) and k.lower() in _PROJECT_PEOPLE))
         elif isinstance(node, list):
             stack.extend(v for v in node if isinstance(v, dict | list))
 
@@ -89,18 +96,64 @@ def fhir_patients(records: list[dict[str, Any]]) -> tuple[int, list[str], bool]:
     return count, sorted(kinds), synthetic
 
 
+_PERSON_NAME = re.compile(r"[A-ZÀ-Þ][a-zß-ÿ'’-]+(?:[ -](?:[A-ZÀ-Þ][a-zß-ÿ'’.-]*|[a-z]{1,3}))*\.?")  # "Ann", "Jean de la Fontaine"
+_NAME_PARTS = re.compile(r"[A-Za-zÀ-ÿ'’.-]+")
+_VALUE_SHAPES = {
+    "birth_date": re.compile(r"(?:19|20)\d{2}-?\d{2}-?\d{2}(?:[T ][0-9:.+-]+Z?)?|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{2}|\d{4})"),
+    "email": re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"),
+    "phone": re.compile(r"\+?[0-9][0-9 ().-]{5,18}[0-9]"),
+    "ssn": re.compile(r"\d{3}-?\d{2}-?\d{4}"),
+    "mrn": re.compile(r"(?=(?:[^0-9]*[0-9]){3})[A-Za-z0-9][A-Za-z0-9-]{3,24}"),
+    "health_plan_id": re.compile(r"(?=(?:[^0-9]*[0-9]){3})[A-Za-z0-9][A-Za-z0-9 -]{3,24}"),
+    "license_number": re.compile(r"(?=(?:[^0-9]*[0-9]){4})[A-Za-z0-9][A-Za-z0-9-]{3,24}"),
+    "address": re.compile(r"(?=.*[0-9])(?=.*[A-Za-z]{2}).{5,120}"),
+    "postal_code": re.compile(r"\d{5}(?:-\d{4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"),
+    "payment_card": re.compile(r"[0-9][0-9 -]{11,22}[0-9]"),
+    "bank_account": re.compile(r"[A-Z0-9][A-Z0-9 -]{5,33}"),
+}
+_DISTINGUISHING = set(_VALUE_SHAPES)  # what tells one person from another (a name alone does not)
+_STRONG_ALONE = {"ssn", "payment_card", "bank_account"}
+
+
+def _plausible(kind: str, value: Any) -> bool:
+    """A value that can be a person's identifier of ``kind``: "Nom du patient", "{{dob}}" and
+    ``true`` are UI strings and placeholders, not data."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return False
+    text = str(value).strip()
+    if not text or len(text) > 120 or "{" in text or "$" in text:
+        return False
+    if kind == "name":
+        return _PERSON_NAME.fullmatch(text) is not None and len(_NAME_PARTS.findall(text)) <= 5
+    shape = _VALUE_SHAPES.get(kind)
+    return shape is not None and shape.fullmatch(text) is not None
+
+
 def json_phi(records: list[dict[str, Any]]) -> tuple[int, list[str]]:
-    """Non-FHIR records whose populated keys make PHI: (record count, PHI keys)."""
+    """Non-FHIR records that identify a person by their VALUES: (record count, PHI keys).
+
+    Key names alone are what translation catalogues (``"PATIENT_NAME": "Nom du patient"``),
+    clinical code lists (``{"name": "Bee venom", "allergyId": 3553}``) and schemas have too. A
+    record counts when a distinguishing identifier (date of birth, SSN, MRN, phone, e-mail,
+    address, plan id...) holds a plausible value and so does a name, a second distinguishing
+    identifier, or medical data; an SSN, card or bank account number counts on its own."""
     count, keys = 0, set()
     for r in records:
         if "resourceType" in r:
             continue
         classes = classify_columns([k for k, v in r.items() if isinstance(k, str) and _populated(v)
                                     and not isinstance(v, dict | list | bool)])
-        cols = phi_columns(classes)
-        if cols:
-            count += 1
-            keys |= set(cols)
+        valued = {k: c for k, c in classes.items() if c.identity or c.kind in _DISTINGUISHING}
+        valued = {k: c for k, c in valued.items() if _plausible(c.kind, r[k])}
+        distinguishing = [c.kind for c in valued.values() if c.kind in _DISTINGUISHING]
+        named = any(c.kind == "name" for c in valued.values())
+        medical = any(c.category == "medical" for c in classes.values())
+        if not distinguishing:
+            continue
+        if not (named or len(distinguishing) >= 2 or medical or _STRONG_ALONE & set(distinguishing)):
+            continue
+        count += 1
+        keys |= {k for k, c in classes.items() if k in valued or c.category in ("medical", "financial")}
     return count, sorted(keys)
 
 

@@ -21,6 +21,9 @@ import yaml
 _SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _LOCATION_IDENTIFIERS = frozenset({"address", "postal_code", "city", "geo"})
 _DATE_WORDS = frozenset({"at", "date", "on", "time", "timestamp", "datetime", "ts", "dt"})
+_DATE_SYNONYMS = frozenset({"datetime", "time", "timestamp", "dt", "ts"})
+"""Spellings of a final ``date``: ``encounter_datetime`` and ``admission_time`` are the dates of
+service that ``encounter date`` and ``admission date`` name."""
 _BOOL_TYPES = frozenset({"bool", "boolean", "booleanfield", "bit"})
 _RELATION_TYPES = frozenset({"foreignkey", "onetoonefield", "manytomanyfield", "many2one", "one2one", "reference"})
 
@@ -148,6 +151,10 @@ class Vocabulary:
         if len(toks) == 2 and toks[1] == "id" and toks[0] in self.person_tables and not self.is_person_table(table):
             return None  # a foreign key to a person row, not an identifier value
         cls, key = self._phrase_key(toks)
+        if cls is None and not key and len(toks) > 1 and toks[-1] in _DATE_SYNONYMS:
+            cls, key = self._phrase_key([*toks[:-1], "date"])
+            if not key or key[-1] != "date":
+                cls, key = None, ()
         if cls is not None:
             if cls.kind in self.place_suppressed and self.is_place_table(table):
                 return None

@@ -246,3 +246,180 @@ public class Condition {
 """
     assert [(c.name, c.type) for c in parse_jpa("Condition.java", text)[0].columns] == [
         ("condition", "CodedOrFreeText"), ("note", "String"), ("brace", "String")]
+
+
+# ---- the app's own code (misses measured on real trees by bench/realworld.py) ----------------
+# The profile describes the app's own code: the classes of misses seen on real trees, each from
+# a minimal reproduction.
+#
+# - a directory of installed packages (a ``site-packages`` scanned as the root) is no app: its
+#  libraries' test models are no data map and their FHIR fixtures no health signal;
+# - a health signal that comes only from tests or demos does not make a library an EHR;
+# - a config file naming its JSON Schema (``turbo.json``) is not a schema;
+# - a Hibernate ``joined-subclass`` ``patient`` of ``Person`` holds the person's fields too;
+# - an EHR whose own code runs video visits (a video SDK, telemed modules) is telemedicine.
+
+_MODEL = '''from sqlalchemy import Column, Date, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    first_name = Column(String)
+    date_of_birth = Column(Date)
+    diagnosis = Column(String)
+'''
+_FHIR = json.dumps({"resourceType": "Patient", "name": [{"family": "Doe"}]})
+
+
+def test_installed_packages_are_not_the_app(tmp_path: Path) -> None:
+    notes: list[str] = []
+    facts = build_profile(_write(tmp_path, {
+        "ormlib-2.0.dist-info/METADATA": "Name: ormlib\n",
+        "ormlib/examples_models.py": _MODEL,
+        "fhirlib-1.0.dist-info/METADATA": "Name: fhirlib\n",
+        "fhirlib/resources/patient.json": _FHIR,
+        "fhirlib/README.md": "A FHIR client for EHR systems: patients, medications, diagnoses.\n",
+    }), note=notes.append)
+    assert facts["data_map"]["tables"] == []
+    assert facts["app_kind"]["kind"] == "general"
+    assert any("installed third-party packages not profiled" in n for n in notes)
+
+
+def test_one_egg_info_beside_setup_py_is_still_the_app(tmp_path: Path) -> None:
+    facts = build_profile(_write(tmp_path, {
+        "setup.py": "from setuptools import setup\nsetup(name='clinic')\n",
+        "clinic.egg-info/PKG-INFO": "Name: clinic\n",
+        "clinic/models.py": _MODEL,
+    }))
+    assert _fields(facts, "patients") == {"first_name": "name", "date_of_birth": "birth_date",
+                                          "diagnosis": "diagnosis"}
+
+
+def test_health_signal_only_in_tests_and_demos_is_not_a_health_app(tmp_path: Path) -> None:
+    facts = build_profile(_write(tmp_path, {
+        "README.md": "A small HTTP toolkit.\n",
+        "toolkit/client.py": "def get(url):\n    return url\n",
+        "tests/fixtures/patient.json": _FHIR,
+        "tests/test_models.py": _MODEL,
+        "demo/app/fhir.py": f"BUNDLE = {_FHIR!r}\n",
+        "examples/README.md": "An EHR demo: patients, diagnoses and medications.\n",
+    }))
+    assert facts["app_kind"]["kind"] == "general", facts["app_kind"]
+    assert facts["data_map"]["tables"] == []
+    assert facts["data_map"]["fhir_resources"] == []
+
+
+def test_the_apps_own_fhir_use_still_counts(tmp_path: Path) -> None:
+    """Control: the same FHIR payload in the app's own code is evidence."""
+    facts = build_profile(_write(tmp_path, {
+        "README.md": "A small HTTP toolkit.\n",
+        "toolkit/fhir.py": f"BUNDLE = {_FHIR!r}\n",
+        "tests/fixtures/patient.json": _FHIR,
+    }))
+    assert [h["evidence"] for h in facts["stack"]["health_standards"] if h["id"] == "fhir"] == ["toolkit/fhir.py"]
+    assert [r["type"] for r in facts["data_map"]["fhir_resources"]] == ["Patient"]
+
+
+def test_a_config_file_naming_its_schema_is_not_a_table(tmp_path: Path) -> None:
+    facts = build_profile(_write(tmp_path, {
+        "turbo.json": json.dumps({"$schema": "https://turbo.build/schema.json",
+                                  "tasks": {"build": {"outputs": ["dist/**"]}}}),
+        "tsconfig.json": json.dumps({"$schema": "https://json.schemastore.org/tsconfig",
+                                     "compilerOptions": {"strict": True}}),
+        "schemas/patient.schema.json": json.dumps({
+            "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Patient", "type": "object",
+            "properties": {"birthDate": {"type": "string", "format": "date"}}}),
+    }))
+    assert set(_tables(facts)) == {"Patient"}
+    assert _fields(facts, "Patient") == {"birthDate": "birth_date"}
+
+
+_PERSON_HBM = """<?xml version="1.0"?>
+<hibernate-mapping package="org.acme">
+  <class name="Person" table="person">
+    <id name="personId" column="person_id"/>
+    <property name="gender" column="gender"/>
+    <property name="birthdate" column="birthdate"/>
+    <many-to-one name="causeOfDeath" class="Concept"/>
+    <subclass name="Staff" discriminator-value="staff">
+      <property name="badgeNumber" column="license_number"/>
+    </subclass>
+    <joined-subclass name="Donor" table="donor">
+      <key column="donor_id"/>
+      <property name="bloodType" column="blood_type"/>
+    </joined-subclass>
+  </class>
+</hibernate-mapping>
+"""
+_PATIENT_HBM = """<?xml version="1.0"?>
+<hibernate-mapping package="org.acme">
+  <joined-subclass name="Patient" table="patient" extends="org.acme.Person">
+    <key column="patient_id"/>
+    <property name="dateCreated" column="date_created"/>
+    <property name="voided"/>
+  </joined-subclass>
+</hibernate-mapping>
+"""
+
+
+def test_joined_subclass_holds_its_parents_fields(tmp_path: Path) -> None:
+    """OpenMRS maps ``patient`` as a joined-subclass of ``Person`` in another file: its own
+    columns are keys and audit dates, yet every patient row is a person with a birth date."""
+    facts = build_profile(_write(tmp_path, {
+        "api/Person.hbm.xml": _PERSON_HBM,
+        "api/Patient.hbm.xml": _PATIENT_HBM,
+    }))
+    assert _fields(facts, "patient") == {"person.gender": "demographic", "person.birthdate": "birth_date",
+                                         "person.causeOfDeath": "diagnosis"}
+    assert _fields(facts, "donor")["person.birthdate"] == "birth_date"
+    # a single-table <subclass> has no table of its own: its columns are the parent's
+    assert "Staff" not in _tables(facts)
+    assert _fields(facts, "person")["license_number"] == "license_number"
+
+
+def test_jpa_entity_extending_an_entity_holds_its_fields(tmp_path: Path) -> None:
+    facts = build_profile(_write(tmp_path, {
+        "src/Person.java": "@Entity\n@Table(name = \"person\")\n@Inheritance(strategy = InheritanceType.JOINED)\n"
+                           "public class Person {\n    private String givenName;\n    private Date birthdate;\n}\n",
+        "src/Patient.java": "@Entity\n@Table(name = \"patient\")\npublic class Patient extends org.acme.Person {\n"
+                            "    private String allergyNote;\n}\n",
+        "src/Encounter.java": "@Entity\n@Table(name = \"encounter\")\npublic class Encounter extends BaseData {\n"
+                              "    @Column(name = \"encounter_datetime\")\n    private Date encounterDatetime;\n"
+                              "    @ManyToOne\n    private Patient patient;\n}\n",
+    }))
+    assert {"person.givenName", "person.birthdate"} <= set(_fields(facts, "patient"))
+    assert _fields(facts, "encounter") == {"encounterDatetime": "service_date"}
+
+
+_TELEMED_FILES = {f"src/telemed/{name}.ts": "export const x = 1;\n" for name in (
+    "video-room", "waiting-room", "init-telemed-session", "telemed-appointments", "video-chat-invites")}
+
+
+def _ehr(extra: dict[str, str]) -> dict[str, str]:
+    return {"README.md": "Ottercare is an open-source EHR: electronic health records for patients, "
+                         "medications, diagnoses and lab results. Book appointments and join telemedicine calls.\n",
+            "src/patient.ts": "export const resourceType = 'Patient';\n", **extra}
+
+
+def test_ehr_whose_code_runs_video_visits_is_telemedicine(tmp_path: Path) -> None:
+    facts = build_profile(_write(tmp_path, _ehr({
+        **_TELEMED_FILES,
+        "package.json": json.dumps({"name": "ottercare", "dependencies": {"amazon-chime-sdk-js": "^3.0.0"}}),
+    })))
+    kind = facts["app_kind"]
+    assert kind["kind"] == "telemedicine", kind
+    assert any(e.startswith("code: 5 files named for") for e in kind["evidence"])
+    assert any("Amazon Chime SDK (package.json)" in e for e in kind["evidence"])
+
+
+def test_telemed_words_without_a_video_sdk_stay_an_ehr(tmp_path: Path) -> None:
+    """One signal is not enough: an EHR with a telemed module but no video library (or a video
+    library in its tests only) stays an EHR."""
+    facts = build_profile(_write(tmp_path, _ehr({
+        **_TELEMED_FILES,
+        "tests/package.json": json.dumps({"name": "e2e", "dependencies": {"twilio-video": "2.0.0"}}),
+    })))
+    assert facts["app_kind"]["kind"] == "ehr", facts["app_kind"]

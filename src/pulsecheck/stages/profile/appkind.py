@@ -11,7 +11,7 @@ point comes with an evidence line naming the file, the words or the tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -22,6 +22,7 @@ import yaml
 from pulsecheck.knowledge.datamap import DataMap, Table
 from pulsecheck.knowledge.facts import AppKind
 from pulsecheck.knowledge.vocabulary import tokens
+from pulsecheck.stages.profile.ownership import is_sample
 
 DOC_FILE = re.compile(r"(?:^|/)(?:readme[^/]*|docs?/[^/]+\.(?:md|rst|txt)|package\.json|pyproject\.toml|"
                       r"setup\.cfg|setup\.py|pkg-info|pom\.xml|pubspec\.yaml|app\.json|composer\.json|.*\.gemspec)$", re.I)
@@ -38,6 +39,9 @@ def _data() -> dict[str, Any]:
     for k in [data["health"], *data["kinds"]]:
         words = sorted(k["keywords"], key=len, reverse=True)  # longest first: "fhir server" before "fhir"
         k["_rx"] = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+        if k.get("code_paths"):
+            phrases = sorted(k["code_paths"]["words"], key=len, reverse=True)
+            k["_paths_rx"] = re.compile(r"\b(" + "|".join(re.escape(w) for w in phrases) + r")\b")
     return data
 
 
@@ -97,18 +101,51 @@ def _score(spec: Mapping[str, Any], docs: dict[str, str], data_map: DataMap, fie
     return score, ev
 
 
-def classify_app(docs: dict[str, str], data_map: DataMap, stack: Mapping[str, Any]) -> AppKind:
-    """``docs``: path -> text of README-like files."""
+def _code_signals(spec: Mapping[str, Any], stack: Mapping[str, Any], paths: Sequence[str]) -> tuple[_Scored, set[str]]:
+    """What the app's own code does: files named for the kind (``telemed/video-room.ts``) and
+    libraries of the kind (a video-call SDK). Returns the score, evidence and the signals that fired."""
+    score, ev, fired = 0.0, [], set()
+    rx = spec.get("_paths_rx")
+    if rx is not None:
+        named = [p for p in paths if rx.search(" ".join(tokens(p)))]
+        if len(named) >= spec["code_paths"]["min_files"]:
+            words = sorted({m.group(1) for p in named[:500] for m in rx.finditer(" ".join(tokens(p)))})
+            score += spec["code_paths"]["weight"]
+            fired.add("code_paths")
+            ev.append(f"code: {len(named)} files named for {', '.join(words[:4])} (e.g. {named[0]})")
+    for group, weight in (spec.get("stack_groups") or {}).items():
+        items = [i for i in stack.get(group, []) if not is_sample(str(i.get("evidence", "")))]
+        if items:
+            score += weight
+            fired.add("stack_groups")
+            ev.append("libraries: " + ", ".join(f"{i['name']} ({i['evidence']})" for i in items[:3]))
+    return (score, ev), fired
+
+
+def classify_app(docs: dict[str, str], data_map: DataMap, stack: Mapping[str, Any],
+                 paths: Sequence[str] = ()) -> AppKind:
+    """``docs``: path -> text of README-like files; ``paths``: the app's own code files (not
+    tests, examples or vendored code), whose names say what the code does."""
     field_kinds: dict[str, list[str]] = {}
     for table in data_map.tables():
         for f in table.fields:
             field_kinds.setdefault(_field_kind(f.kind, f.name), []).append(table.name)
-    standards = [h for h in stack.get("health_standards", []) if h["id"] in ("fhir", "hl7v2", "cda", "smart-on-fhir")]
+    # a standard seen only in test or demo code (the stack keeps such evidence only while the
+    # app's own code has none) says nothing about what the app is
+    standards = [h for h in stack.get("health_standards", [])
+                 if h["id"] in ("fhir", "hl7v2", "cda", "smart-on-fhir") and not is_sample(str(h["evidence"]))]
     data = _data()
     health, health_ev = _score(data["health"], docs, data_map, field_kinds, standards)
     scored = {k["id"]: _score(k, docs, data_map, field_kinds, standards) for k in data["kinds"]}
+    decisive = []
+    for k in data["kinds"]:
+        (code_score, code_ev), fired = _code_signals(k, stack, paths)
+        scored[k["id"]] = (scored[k["id"]][0] + code_score, code_ev + scored[k["id"]][1])
+        if k.get("decisive") and fired >= set(k["decisive"]):
+            decisive.append(k)
     clinical = [k for k in data["kinds"] if k.get("group") == "clinical"]
-    best_clinical = max(clinical, key=lambda k: scored[k["id"]][0])  # first listed (ehr) on ties
+    # a kind whose every decisive code signal fired wins the group; else the best score (ehr on ties)
+    best_clinical = max([k for k in clinical if k in decisive] or clinical, key=lambda k: scored[k["id"]][0])
     scores = {k["id"]: scored[k["id"]][0] + (health if k.get("group") == "clinical" else 0.0) for k in data["kinds"]}
     ranked = sorted((k for k in data["kinds"] if k.get("group") != "clinical" or k is best_clinical),
                     key=lambda k: -scores[k["id"]])

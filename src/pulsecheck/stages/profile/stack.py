@@ -60,34 +60,44 @@ class StackScanner:
     note: Callable[[str], None]
     lang_bytes: dict[str, int] = field(default_factory=dict)
     found: dict[str, tuple[Detector, str]] = field(default_factory=dict)
+    sample_only: set[str] = field(default_factory=set)
+    """Detectors whose only evidence so far is test, example or demo code."""
     databases: list[dict[str, str]] = field(default_factory=list)
 
-    def _hit(self, det: Detector, rel: str) -> None:
-        self.found.setdefault(det.id, (det, rel))
+    def _hit(self, det: Detector, rel: str, own: bool) -> None:
+        if det.id not in self.found or (own and det.id in self.sample_only):
+            self.found[det.id] = (det, rel)
+            (self.sample_only.discard if own else self.sample_only.add)(det.id)
 
-    def add(self, rel: str, size: int, text: str | None) -> None:
-        """Feed one file; ``text`` is None when the file was too big or binary to read."""
+    def _open(self, det: Detector, own: bool) -> bool:
+        """Still worth testing: not found yet, or found only in sample code and this file is the app's."""
+        return det.id not in self.found or (own and det.id in self.sample_only)
+
+    def add(self, rel: str, size: int, text: str | None, own: bool = True) -> None:
+        """Feed one file; ``text`` is None when the file was too big or binary to read. ``own`` is
+        False for test, example and demo code: its evidence is kept only until the app's own
+        code gives some (a FHIR fixture in ``tests/`` is not the app speaking FHIR)."""
         base = rel.rsplit("/", 1)[-1]
         ext = ("." + base.rsplit(".", 1)[-1].lower()) if "." in base else ""
         if ext in _LANGS:
             self.lang_bytes[_LANGS[ext]] = self.lang_bytes.get(_LANGS[ext], 0) + size
         for det in detectors():
-            if det.id not in self.found and any(fnmatch(rel, g) or fnmatch(base, g) for g in det.files):
-                self._hit(det, rel)
+            if self._open(det, own) and any(fnmatch(rel, g) or fnmatch(base, g) for g in det.files):
+                self._hit(det, rel, own)
         if text is None:
             return
-        self._deps(rel, base, text)
+        self._deps(rel, base, text, own)
         for det in detectors():
-            if det.id in self.found:
+            if not self._open(det, own):
                 continue
             for glob, rx in det.content:
                 if (glob == "*" or fnmatch(base, glob) or fnmatch(rel, glob)) and rx.search(text):
-                    self._hit(det, rel)
+                    self._hit(det, rel, own)
                     break
         if ext == ".tf":
             self.databases += [{"type": m.group(1), "name": m.group(2), "path": rel} for m in _TF_DB.finditer(text)]
 
-    def _deps(self, rel: str, base: str, text: str) -> None:
+    def _deps(self, rel: str, base: str, text: str, own: bool) -> None:
         try:
             found = manifest_deps(base.lower(), text) or imports(base.lower(), text)
         except (ValueError, TypeError, AttributeError, yaml.YAMLError) as exc:
@@ -97,8 +107,8 @@ class StackScanner:
             return
         eco, names = found
         for det in detectors():
-            if det.id not in self.found and det.names.get(eco, frozenset()) & names:
-                self._hit(det, rel)
+            if self._open(det, own) and det.names.get(eco, frozenset()) & names:
+                self._hit(det, rel, own)
 
     def facts(self) -> dict[str, Any]:
         total = sum(self.lang_bytes.values()) or 1

@@ -22,6 +22,7 @@ from pulsecheck.stages.profile.appkind import DOC_FILE, classify_app
 from pulsecheck.stages.profile.colocation import RULE, colocation_findings
 from pulsecheck.stages.profile.datamap.build import DataMapBuilder
 from pulsecheck.stages.profile.options import MAX_BYTES, ProfileOptions
+from pulsecheck.stages.profile.ownership import installed_package_dirs, is_sample, under
 from pulsecheck.stages.profile.stack import StackScanner
 
 # Skipped files worth a note: ones the data map or the stack would have read (a 1 GB dump named
@@ -35,15 +36,25 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
     """Profile facts for a directory (library entry point, also used by ``pulsecheck profile``).
 
     ``tree`` is the audit's file index (its text is shared with the other stages); without one
-    a new index of ``root`` is built. Vendored trees (``node_modules``, ``.venv``...) are not read.
+    a new index of ``root`` is built. Vendored trees (``node_modules``, ``.venv``...) are not read,
+    nor directories of installed packages (``*.dist-info`` beside them: a ``site-packages``
+    scanned as the root).
     """
     index = tree if tree is not None else FileIndex(root)
     stack = StackScanner(note)
     datamap = DataMapBuilder(note)
     docs: dict[str, str] = {}
+    own_code: list[str] = []
     for skip in index.skipped:
         _note_skip(skip, exclude, note)
-    for entry in index.files(exclude=exclude):
+    entries = index.files(exclude=exclude)
+    installed = installed_package_dirs(e.path for e in entries)
+    if installed:
+        third_party = [e for e in entries if under(e.path, installed)]
+        note(f"{len(third_party)} files of installed third-party packages not profiled (in "
+             + ", ".join(sorted(d or "." for d in installed)[:3]) + ": *.dist-info metadata beside them)")
+        entries = [e for e in entries if not under(e.path, installed)]
+    for entry in entries:
         if entry.size > max_bytes:
             _note_skip(Skip(entry.path, f"larger than {max_bytes} bytes ({entry.size})"), (), note)
             continue
@@ -51,13 +62,16 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
         if text is None:
             note(f"{entry.path}: unreadable (changed since the walk)")
             continue
-        stack.add(entry.path, entry.size, text)
-        datamap.add(entry.path, text)
-        if DOC_FILE.search(entry.path) and entry.path.count("/") <= 2:
+        sample = entry.test or is_sample(entry.path)
+        if not sample and entry.role == "code":
+            own_code.append(entry.path)
+        stack.add(entry.path, entry.size, text, own=not sample)
+        datamap.add(entry.path, text, test=entry.test)
+        if DOC_FILE.search(entry.path) and entry.path.count("/") <= 2 and not sample:
             docs[entry.path] = text[:200_000]
     stack_facts = stack.facts()
     data_map = datamap.build()
-    return ProfileFacts.of(stack_facts, classify_app(docs, data_map, stack_facts), data_map).to_json()
+    return ProfileFacts.of(stack_facts, classify_app(docs, data_map, stack_facts, own_code), data_map).to_json()
 
 
 def _note_skip(skip: Skip, exclude: Sequence[str], note: Callable[[str], None]) -> None:

@@ -21,6 +21,7 @@ from pulsecheck.knowledge.vocabulary import FieldClass, tokens, vocabulary
 from pulsecheck.stages.profile.datamap import hibernate_xml, jpa, js_orm, openapi, php, pyast, schema_text
 from pulsecheck.stages.profile.datamap.model import Column, Table
 from pulsecheck.stages.profile.datamap.python_orm import PythonResolver
+from pulsecheck.stages.profile.ownership import NOT_APP, is_sample
 
 Note = Callable[[str], None]
 _PY_HINT = re.compile(r"db_for_write|db_for_read|allow_migrate|create_all|__tablename__|Column\(|mapped_column|"
@@ -30,11 +31,6 @@ _JS_HINT = re.compile(r"@Entity|\.define\s*\(|Schema\s*\(|\.init\s*\(")
 _JPA_REPOS = re.compile(r"@EnableJpaRepositories\s*\(([^)]{0,4000})\)")
 _JAVA_PKG = re.compile(r"^[ \t]*package[ \t]+([\w.]+)[ \t]*;", re.M)
 _SEQUELIZE_DEP = re.compile(r'"sequelize(?:-typescript)?"\s*:')
-# Models in tests, examples and demos are not where the app keeps its data (Django's own test
-# suite defines 2,000 tables): they are counted, not mapped.
-_NOT_APP = re.compile(r"(?:^|/)(?:tests?|testing|test_?apps?|__tests__|__mocks__|spec|specs|e2e|examples?|"
-                      r"samples?|demos?|docs?|benchmarks?)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?\.py|conftest\.py|"
-                      r"[^/]*\.(?:test|spec)\.[jt]sx?)$", re.I)
 _API_HINT = re.compile(r"""["']?(openapi|swagger|\$schema)["']?\s*:""")
 
 
@@ -55,11 +51,11 @@ class DataMapBuilder:
         self.js_maybe_sequelize: list[tuple[str, str]] = []
         """JS files with ``.define(``/``.init(`` but no Sequelize import, re-read if the project has it."""
 
-    def add(self, rel: str, text: str) -> None:
-        """Feed one file (repo-relative path and its text)."""
+    def add(self, rel: str, text: str, test: bool = False) -> None:
+        """Feed one file (repo-relative path and its text); ``test``: the file index calls it test code."""
         name = rel.rsplit("/", 1)[-1].lower()
         try:
-            if _NOT_APP.search(rel):
+            if test or NOT_APP.search(rel):
                 self.not_app_files += 1
             else:
                 self._dispatch(rel, name, text)
@@ -71,8 +67,8 @@ class DataMapBuilder:
                 line = mark.line + 1
             where = f"{rel}:{line}" if line else rel
             self.note(f"{where}: malformed model/schema file, skipped ({type(exc).__name__})")
-        if name.endswith((".py", ".js", ".ts", ".java", ".kt", ".json", ".go", ".rb")):
-            self._fhir_uses(rel, text)
+        if name.endswith((".py", ".js", ".ts", ".java", ".kt", ".json", ".go", ".rb")) and not is_sample(rel):
+            self._fhir_uses(rel, text)  # a library's FHIR test fixtures are not the app using FHIR
 
     def _dispatch(self, rel: str, name: str, text: str) -> None:
         if name.endswith(".py"):
@@ -199,9 +195,34 @@ def _corroborated(t: Table, found: _Found, health_app: bool) -> _Found:
     return out
 
 
+MAX_INHERITANCE = 8
+
+
+def _inherit(tables: list[Table]) -> list[Table]:
+    """Subclass tables get their ancestors' columns as ``person.birthdate``: a Hibernate
+    ``joined-subclass`` ``patient`` of ``Person`` stores only its own keys, yet each of its rows
+    is a person with a name and a birth date (its line stays with the ancestor's file)."""
+    by_entity = {(t.entity or t.name): t for t in tables if t.entity or t.name}
+    own = {id(t): list(t.columns) for t in tables}
+    for t in tables:
+        seen = {id(t)}
+        parent = by_entity.get(t.extends) if t.extends else None
+        known = {c.name.lower() for c in t.columns}
+        for _ in range(MAX_INHERITANCE):
+            if parent is None or id(parent) in seen:
+                break
+            seen.add(id(parent))
+            for c in own[id(parent)]:
+                if c.subclass is None and c.name.lower() not in known:
+                    known.add(c.name.lower())
+                    t.columns.append(Column(f"{parent.name}.{c.name}", c.type))
+            parent = by_entity.get(parent.extends) if parent.extends else None
+    return tables
+
+
 def data_map(tables: Iterable[Table], fhir: dict[str, str], example_files_skipped: int = 0) -> DataMap:
     """The typed data map: classified tables in their stores, FHIR resources used."""
-    raw = [(t, _raw(t)) for t in _dedupe(tables)]
+    raw = [(t, _raw(t)) for t in _inherit(_dedupe(tables))]
     # Weak medical words (`condition`, `temperature`, a `notes` table) count only in an app
     # that stores something medical by a strong word, has a patient table or uses FHIR.
     health_app = bool(fhir) or any(cls.category == "medical" and not cls.weak and cls.basis == "phrase"

@@ -47,18 +47,36 @@ def _tag(el: ET.Element) -> str:
 
 
 def _hibernate(rel: str, root: ET.Element, store: str) -> Iterator[Table]:
+    """Each mapped class. A ``joined-subclass``/``union-subclass`` (nested in its parent or on its
+    own with ``extends=``) gets its own table and names its parent; a ``subclass`` (one table
+    for the hierarchy) adds its columns to the parent's table."""
     schema = root.get("schema") or root.get("catalog")
-    stack = [el for el in root if _tag(el) in _CLASSES]
+    stack: list[tuple[ET.Element, Table | None]] = [(el, None) for el in root if _tag(el) in _CLASSES]
     while stack:
-        cls = stack.pop(0)
-        name = (cls.get("entity-name") or cls.get("name") or "").rsplit(".", 1)[-1]
+        cls, parent = stack.pop(0)
+        name = _simple(cls.get("entity-name") or cls.get("name"))
+        cols = [Column(col, ftype) for col, ftype in _columns(cls)]
+        if _tag(cls) == "subclass" and not cls.get("table") and parent is not None:
+            known = {c.name for c in parent.columns}
+            parent.columns += [Column(c.name, c.type, subclass=name) for c in cols if c.name not in known]
+            stack += [(el, parent) for el in cls if _tag(el) in _CLASSES]
+            continue
         table = cls.get("table") or name
         if not table:
             continue
-        cols = [Column(col, ftype) for col, ftype in _columns(cls)]
-        yield Table(table, store, "hibernate-xml", rel, None, cols, schema=cls.get("schema") or schema,
-                    context=name if name and name.lower() != table.lower() else None)
-        stack += [el for el in cls if _tag(el) in _CLASSES]
+        extends = None
+        if _tag(cls) != "class":
+            extends = _simple(cls.get("extends")) or (parent.entity if parent is not None else None)
+        out = Table(table, store, "hibernate-xml", rel, None, cols, schema=cls.get("schema") or schema,
+                    context=name if name and name.lower() != table.lower() else None, entity=name or None,
+                    extends=extends or None)
+        yield out
+        stack += [(el, out) for el in cls if _tag(el) in _CLASSES]
+
+
+def _simple(class_name: str | None) -> str:
+    """``org.openmrs.Person`` -> ``Person``."""
+    return (class_name or "").rsplit(".", 1)[-1]
 
 
 def _columns(el: ET.Element) -> Iterator[tuple[str, str | None]]:

@@ -18,6 +18,7 @@ from pulsecheck.stages.profile.datamap.textscan import Source, blank_blocks
 
 _ENTITY = re.compile(r"@(?:javax\.persistence\.|jakarta\.persistence\.)?Entity\b")
 _CLASS = re.compile(r"\b(?:class|record)\s+(\w+)")
+_EXTENDS = re.compile(r"\bextends\s+([\w.]+)|:\s*([\w.]+)\s*\(")  # Java; Kotlin's `: Person(`
 _TABLE = re.compile(r"@(?:javax\.persistence\.|jakarta\.persistence\.)?Table\s*\(")
 _COMMENT = re.compile(r"//[^\n]*|/\*(?:[^*]|\*(?!/))*+(?:\*/|\Z)")
 _ANNOTATION = re.compile(r"@([\w.]+)")
@@ -54,7 +55,10 @@ def parse_jpa(rel: str, text: str, store: str = "jpa:default") -> list[Table]:
         end = min(src.block_end(brace) - 1, stops[i])
         body = _blank_nested(src, brace + 1, end)
         cols = [Column(col, ctype, src.line(brace + 1 + off)) for col, ctype, off in _fields(body)]
-        out.append(Table(name, store, "jpa", rel, src.line(marked[i]), cols, schema=schema))
+        parent = _EXTENDS.search(text, m.end(), brace)
+        extends = (parent.group(1) or parent.group(2)).rsplit(".", 1)[-1] if parent else None
+        out.append(Table(name, store, "jpa", rel, src.line(marked[i]), cols, schema=schema, entity=m.group(1),
+                         extends=extends))
     return out
 
 

@@ -16,6 +16,9 @@ class Column:
     name: str
     type: str | None = None
     line: int | None = None
+    subclass: str | None = None
+    """The single-table subclass that declares it (Hibernate ``<subclass>``): in the parent's
+    table, but not a column of the parent entity that joined subclasses inherit."""
 
 
 @dataclass(slots=True)
@@ -34,4 +37,10 @@ class Table:
     context: str | None = None
     """Name that says what the table holds when ``name`` is mangled (Django's
     ``edc_lab_box`` for the model ``Box``): used to classify its fields."""
+    entity: str | None = None
+    """The mapped class (``Patient``), for subclasses that name it as their parent."""
+    extends: str | None = None
+    """The parent entity's class name when a row of this table is also a row of the parent's
+    (Hibernate ``joined-subclass``/``union-subclass``, a JPA entity extending another): a
+    ``patient`` that extends ``Person`` holds the person's name and birth date too."""
 

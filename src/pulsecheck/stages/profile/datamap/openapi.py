@@ -41,6 +41,15 @@ def _props(schema: Any, prefix: str = "", depth: int = 0, seen: set[int] | None 
     return cols
 
 
+def _is_json_schema(doc: Mapping[str, Any]) -> bool:
+    """A JSON Schema declares shapes (``properties``, ``$defs``). A config file that names the
+    schema it follows (``turbo.json``, ``tsconfig.json``, ``.eslintrc.json`` with
+    ``"$schema": "https://turbo.build/schema.json"``) is an instance of a schema, not one."""
+    shapes = isinstance(doc.get("properties"), Mapping) or any(
+        isinstance(doc.get(k), Mapping) and doc.get(k) for k in ("$defs", "definitions"))
+    return shapes and ("$schema" in doc or doc.get("type") == "object")
+
+
 def parse_api_document(rel: str, doc: Any) -> list[Table]:
     """Tables from an already-loaded YAML/JSON document (OpenAPI, Swagger 2 or JSON Schema)."""
     if not isinstance(doc, Mapping):
@@ -52,7 +61,7 @@ def parse_api_document(rel: str, doc: Any) -> list[Table]:
         for name, schema in (schemas or {}).items() if isinstance(schemas, Mapping) else ():
             out.append(Table(str(name), f"api:openapi:{rel}", "openapi", rel, None, _props(schema),
                              store_kind="api"))
-    elif "$schema" in doc or ("properties" in doc and doc.get("type") == "object"):
+    elif _is_json_schema(doc):
         title = str(doc.get("title") or rel.rsplit("/", 1)[-1].split(".")[0])
         out.append(Table(title, f"api:jsonschema:{rel}", "jsonschema", rel, None, _props(doc), store_kind="api"))
         defs = doc.get("$defs") or doc.get("definitions")

@@ -21,7 +21,8 @@ _PLACEHOLDER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _TEMPLATE = re.compile(r"\$\{|\$\(|^\$[A-Za-z_][A-Za-z0-9_]*$|\{\{|\}\}|\{%|%\(|^%[A-Za-z_]+%$|^<[^>]*>?$|^\[[^\]]*\]$|"
-                       r"^\{[^}]*\}$|^#\{|^@\w+@$|\*{3,}|\.{3}|…|\{\d*\}|%[sdr]\b|%\(\w+\)|^\$\w+\$$|\[\[|\]\]")
+                       r"^\{[^}]*\}$|^#\{|^@\w+@$|\*{3,}|\.{3}|…|\{\d*\}|%[sdr]\b|%\(\w+\)|^\$\w+\$$|\[\[|\]\]|"
+                       r"^%[A-Za-z_][\w.]{2,}%(?:/|$)")
 _REPEAT = re.compile(r"(.)\1{5,}")
 _SEQUENCE = re.compile(r"0123456|1234567|abcdefg|qwerty", re.IGNORECASE)
 _HEX_DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64}")
@@ -60,7 +61,8 @@ _NOT_SECRET_WORDS = _words(
     "algorithm alg scheme location template attempts timeout rotation period class helper manager prefix suffix "
     "issuer audience aud scope scopes used date time at changed created updated last age chars charset alphabet "
     "flag option options style icon widget column table encoding ipv4 ipv6 env var variable "
-    "description desc doc docs title message msg error errors text lifetime duration interval limit")
+    "description desc doc docs title message msg error errors text lifetime duration interval limit page rule rules "
+    "validation validator validators")
 _SECRET_WORDS = _words("pass passwd password pwd passphrase secret token key keys auth credential credentials "
                           "apikey salt hmac bearer cookie session private signing encryption master access")
 _OPAQUE_TOKEN_KINDS = _words("next continuation page pagination cursor marker client idempotency output input "
@@ -136,3 +138,68 @@ def char_classes(value: str) -> int:
 def is_example_context(before: str) -> bool:
     """Whether the text just before a value on its line introduces it as an example."""
     return bool(_EXAMPLE_PROSE.search(before[-EXAMPLE_WINDOW:]))
+
+
+# Laravel / Symfony / CodeIgniter / Rails-ish validation vocabulary: 'required|min:8|confirmed'.
+_RULE_WORDS = _words(
+    "required nullable sometimes present filled confirmed string numeric integer int boolean bool email alpha "
+    "alpha_num alpha_dash ascii min max between size same different regex not_regex in not_in unique exists "
+    "digits digits_between password current_password lowercase uppercase letters mixedcase mixed_case numbers "
+    "symbols uncompromised trim trim_strings bail array json date url uuid accepted declined prohibited "
+    "required_with required_without required_if required_unless gt gte lt lte starts_with ends_with "
+    "min_length max_length minlength maxlength not_blank notblank length valid_email matches")
+
+
+def is_validation_rule(value: str) -> bool:
+    """A form-validation rule string (``required|min:6``, ``string|max:255``, ``confirmed``).
+
+    Each ``|``-separated part names a rule of the vocabulary (arguments after ``:`` or ``,``)."""
+    parts = [p.split(":", 1)[0].split(",", 1)[0].strip().lower() for p in value.split("|")]
+    return bool(parts) and all(p in _RULE_WORDS for p in parts)
+
+
+_ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
+_PROSE_AFTER = re.compile(r"^[ \t]+(?:[^\W\d_]|\\u[0-9a-fA-F]{4})+[.,!?;:]?(?:\s|$)")
+
+
+def is_natural_text(value: str, after: str = "") -> bool:
+    """A sentence in some language, not a password: letters of a non-Latin-1 script or escaped
+    letters (``Contrase\\u00f1a``), or an unquoted value that runs on into more words
+    (``password = Contraseña incorrecta``)."""
+    if any(chr(int(m.group(1), 16)).isalpha() and int(m.group(1), 16) > 0x7F for m in _ESCAPED.finditer(value)):
+        return True
+    if any(ord(c) > 0xFF and c.isalpha() for c in value):
+        return True
+    letters = sum(c.isalpha() for c in value)
+    return letters * 5 >= len(value) * 4 and bool(_PROSE_AFTER.match(after))
+
+
+_CHANGE_ME_COMMENT = re.compile(
+    r"(?:#|//|;|--|/\*|<!--)\s*(?:todo:?\s*|fixme:?\s*)?(?:change|replace|use\s+your|your|"
+    r"example|sample|dummy|placeholder)\b", re.IGNORECASE)
+
+
+def marks_as_placeholder(after: str) -> bool:
+    """A trailing comment asks for the value to be changed (``'...'   #Change``)."""
+    return bool(_CHANGE_ME_COMMENT.search(after[:200]))
+
+
+_PROSE_COMMENT = re.compile(r"^\s*(?:#|//|\*|;|--|<!--|/\*|rem\b)\s*(?:[A-Za-z]{2,}[,.]?\s+){3,}", re.IGNORECASE)
+
+
+def in_prose_comment(before: str) -> bool:
+    """The name stands in a sentence of a comment (``# the file needs this password: ...``):
+    documentation describing a value, not configuration that sets one."""
+    return bool(_PROSE_COMMENT.match(before))
+
+
+def is_interpolation_default(before: str) -> bool:
+    """The name is an environment variable inside ``${NAME:-default}`` (compose, shell)."""
+    return before.endswith("${")
+
+
+def equals_name(name: str, value: str) -> bool:
+    """``db_password: db_password``, ``PASSWORD=password_here``: the value restates the key."""
+    norm = re.sub(r"[^a-z0-9]", "", value.lower())
+    words = [w.lower() for w in split_words(name.strip("\"'"))]
+    return bool(norm) and (norm == "".join(words) or norm == (words[-1] if words else ""))

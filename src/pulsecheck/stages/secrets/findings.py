@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pulsecheck.model import MAX_OCCURRENCES, Confidence, FileLocation, Finding
+from pulsecheck.model import MAX_OCCURRENCES, Confidence, FileLocation, Finding, Severity
 from pulsecheck.model import Occurrence as Place
-from pulsecheck.stages.secrets import shapes
+from pulsecheck.stages.secrets import context, shapes
 from pulsecheck.stages.secrets.filters import is_test_path
 from pulsecheck.stages.secrets.rules import SecretRule
 
@@ -59,14 +59,23 @@ def secret_hash(secret: str, salt: str = DEFAULT_SALT) -> str:
 
 
 def plausible(occ: Occurrence, rule: SecretRule) -> bool:
-    """Checks that need the path: an unquoted generic value in source code is an identifier, and a
-    memorable password in tests or documentation is an example."""
+    """Checks that need the path: an unquoted generic value in source code is an identifier, a
+    memorable password in tests or documentation is an example, and a translation catalogue's
+    values are sentences."""
     if rule.kind == "generic" and not occ.quoted and occ.path.lower().endswith(_CODE_EXT):
         return False
     if rule.kind == "generic" and rule.human and is_test_path(occ.path) and (
             shapes.is_memorable(occ.secret) or shapes.is_keyboard_mash(occ.secret)):
         return False  # "superS3cret" in docs or a test is an example, not a leaked password
+    if rule.kind == "generic" and context.is_catalogue(occ.path) and not _machine_made(occ.secret):
+        return False  # a translation: "Contraseña incorrecta", "Admin123" in a welcome message
     return rule.path is None or bool(rule.path.search(occ.path))
+
+
+def _machine_made(value: str) -> bool:
+    """Long, ASCII and not memorable: a generated key, even in a translation catalogue."""
+    return (len(value) >= 20 and value.isascii() and "\\u" not in value
+            and not shapes.is_memorable(value) and not shapes.is_wordlike(value))
 
 
 def _when(date: str) -> datetime:
@@ -78,16 +87,18 @@ def _when(date: str) -> datetime:
 
 
 def build_findings(occurrences: Iterable[Occurrence], rules: Sequence[SecretRule], *,
-                   salt: str = DEFAULT_SALT) -> list[Finding]:
+                   salt: str = DEFAULT_SALT, installed: frozenset[str] = frozenset()) -> list[Finding]:
+    """One finding per distinct secret; ``installed`` are directories holding installed Python
+    packages (:func:`.context.installed_package_dirs`), third-party code like ``node_modules``."""
     groups: dict[str, list[Occurrence]] = {}
     for occ in occurrences:
         groups.setdefault(occ.secret, []).append(occ)
-    out = [_finding(occs, rules, salt) for occs in groups.values()]
+    out = [_finding(occs, rules, salt, installed) for occs in groups.values()]
     out.sort(key=lambda f: (f.location.display(), f.rule_id))
     return out
 
 
-def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> Finding:
+def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str, installed: frozenset[str]) -> Finding:
     rule = max((rules[o.rule] for o in occs), key=lambda r: r.priority)
     tree = sorted((o for o in occs if o.commit is None), key=lambda o: (o.path, o.line))
     # Oldest first: the commit that introduced the secret is where the exposure began (a later
@@ -105,12 +116,24 @@ def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> 
     in_tests = all(is_test_path(o.path) for o in occs)
     if in_tests:
         confidence = _LOWER[confidence]
+    severity = rule.rule.severity
+    chosen = rule.kind in ("generic", "uri")  # a value people pick, not a vendor's key format
+    ceiling = context.loudest(context.placement(o.path, generic=chosen, confidence=confidence, installed=installed)
+                              for o in occs)
+    if example:
+        ceiling = context.Placement(Severity.LOW, Confidence.LOW, "introduced as an example or a default")
+    if ceiling is not None and ceiling.severity < severity:
+        severity, confidence = ceiling.severity, min(confidence, ceiling.confidence)
+    else:
+        ceiling = None
     where = "in the working tree" if tree else (
         f"in git history only (added in commit {primary.commit[:10] if primary.commit else '?'}"
         f"{' by ' + primary.author if primary.author else ''}{', ' + primary.date if primary.date else ''}; "
         "deleting the file does not revoke it)")
     commits = {o.commit for o in history}
     extra = f"; seen in {len(occs)} places across {len(commits)} commit(s)" if len(occs) > 1 else ""
+    if ceiling is not None:
+        extra += f"; {ceiling.why}, so reported at {severity} severity"
     listed = (tree + history)[:MAX_LISTED]
     props = {
         "occurrences": [{"path": display_path(o.path), "line": o.line, "commit": o.commit, "author": o.author or None,
@@ -121,6 +144,7 @@ def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> 
         "test_path": in_tests,
         "format_verified": (all(verified) if verified else None),
         "example_context": example,
+        "placement": ceiling.why if ceiling else None,
         "entropy_floor": rule.entropy,
     }
     if primary.commit:
@@ -130,6 +154,7 @@ def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str) -> 
         message=f"{rule.rule.title} {where}{extra}.",
         location=FileLocation(path=display_path(primary.path), line=primary.line, end_line=primary.line,
                               commit=primary.commit, column=primary.column),
+        severity=severity,
         confidence=confidence,
         evidence=redact(secret),
         identity=secret_hash(secret, salt),

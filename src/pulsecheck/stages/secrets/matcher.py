@@ -199,8 +199,18 @@ class Scanner:
                 secret, start, quoted, verified = got
                 if not self._accept(rule, secret, quoted, line):
                     continue
-                example = rule.kind == "specific" and filters.is_example_context(
-                    text[max(cs, s + start - filters.EXAMPLE_WINDOW):s + start])
+                if rule.kind == "generic":
+                    named = m.re.groups >= 2 and m.start(1) >= 0
+                    verdict = _generic_context(m.group(1) if named else "", secret, line[start + len(secret):],
+                                               line[:m.start(1) if named else m.start()])
+                    if verdict is None:
+                        continue
+                    example = verdict
+                elif rule.kind == "uri":
+                    example = _uri_user(m.group(0)).lower() == secret.lower()  # postgres:postgres@, a default
+                else:
+                    example = rule.kind == "specific" and filters.is_example_context(
+                        text[max(cs, s + start - filters.EXAMPLE_WINDOW):s + start])
                 hit = Hit(i, secret, ls, s - cs + start + 1, quoted, verified, example)
                 found.append((rule.priority, s + start, s + start + len(secret), hit))
         if vetoed:
@@ -252,6 +262,16 @@ class Scanner:
                 or any(r.search(secret) for r in self.allowlist.regexes))
 
 
+def _generic_context(name: str, secret: str, after: str, before: str) -> bool | None:
+    """What the line around a name-matched value says: None when it is no secret at all (a
+    sentence, the key's own name), True when it is a sample or default (``${PASSWORD:-admin1}``,
+    ``'...'  # change``, a comment's sentence about it), False otherwise."""
+    if filters.is_natural_text(secret, after) or filters.equals_name(name, secret):
+        return None
+    return (filters.is_interpolation_default(before) or filters.marks_as_placeholder(after)
+            or filters.in_prose_comment(before))
+
+
 def _quoted(rule: SecretRule, group: int, text: str, pos: int) -> bool:
     """Whether a generic value is a string literal (unquoted in code, it is an identifier)."""
     if rule.kind != "generic":
@@ -263,7 +283,8 @@ def _quoted(rule: SecretRule, group: int, text: str, pos: int) -> bool:
 
 def _plausible_generic(rule: SecretRule, secret: str, quoted: bool) -> bool:
     """A value matched only by its name must look like a credential, not code, words or data."""
-    if filters.is_code_expression(secret) or filters.is_digest_or_id(secret) or shapes.is_wordlike(secret):
+    if (filters.is_code_expression(secret) or filters.is_digest_or_id(secret) or shapes.is_wordlike(secret)
+            or filters.is_validation_rule(secret)):
         return False
     if filters.char_classes(secret) < 2 or (not quoted and filters.char_classes(secret) < 3
                                             and not any(c.isdigit() for c in secret)):
@@ -282,6 +303,12 @@ def _plausible_basic(secret: str) -> bool:
     user, _, password = text.partition(":")
     return not (filters.is_placeholder(password) or filters.is_documentation_value(password)
                 or filters.is_placeholder(user) or len(password) < 3)
+
+
+def _uri_user(uri: str) -> str:
+    """The user name of ``scheme://user:password@host`` ("" without one)."""
+    auth = uri.split("://", 1)[-1].rsplit("@", 1)[0]
+    return auth.split(":", 1)[0] if ":" in auth else ""
 
 
 def _uri_host(uri: str) -> str:

@@ -74,7 +74,7 @@ def test_test_and_example_data_is_low_and_says_so(tmp_path: Path) -> None:
     for rel in ("api/src/test/resources/PatientServiceTest-createPatient.xml", "ui/test/data/patient.txt",
                 "apps/ehr/tests/component/Followup.test.tsx", "doc/samples/demographics.txt",
                 "lib/extjs-4.2.1/examples/data/BigData.js", "web/scripts/dojo/src/regexp.js", "README.md",
-                "federation/demo/people.json"):
+                "federation/demo/people.json", "scripts/sample-legacy-data/jane_smith_test_mapping.txt"):
         _write(tmp_path, rel, person)
     real = {"logs/portal.log", "demo/clinic/logs/portal.log"}  # what an app wrote is real, even a demo app's
     for rel in real:

@@ -18,11 +18,13 @@ from collections.abc import Callable
 from pulsecheck.sources.filetypes import is_test
 
 # Directories of examples, samples and documentation (the shared test rule covers tests and fixtures).
-_SAMPLE_DIR = re.compile(r"^(?:examples?|samples?|sample[_-]?data|example[_-]?data|dummy|dummy[_-]?data|"
+_SAMPLE_DIR = re.compile(r"^(?:examples?|samples?|(?:sample|example)s?[_-][\w-]+|sample[_-]?data|example[_-]?data|dummy|dummy[_-]?data|"
                          r"docs?|documentation|guides?|demos?|demo[_-]?data|seed[_-]?data|mock[_-]?data|stories)$")
 # What an application wrote while running (logs, dumps, uploads): real output even inside a demo or
 # example application, so the example rule does not apply to it.
 _RUNTIME_OUTPUT = re.compile(r"^(?:logs?|dumps?|backups?|uploads?|exports?)$|\.(?:log|dump|bak|sql\.gz)$")
+# A file named as test or sample data ("jane_smith_test_mapping.csv", "dummy-users.json").
+_TEST_NAME_WORD = re.compile(r"(?:^|[_.-])(?:test|tests|testing|sample|samples|dummy|fake|mock|mocks|fixture|fixtures)(?=[_.-])")
 _DOC_FILE = re.compile(r"^(?:readme|changelog|changes|history|contributing|code_of_conduct)(?:\.\w+)?$")
 # Third-party JavaScript and PHP libraries committed into an application (with a version suffix
 # or not): the "vendor" directory rule of the file index does not see them under web/scripts or lib/.
@@ -44,7 +46,7 @@ def not_patient_reason(rel: str, *, test: bool | None = None) -> str | None:
 
     ``test`` is the file index's flag for the path (computed from ``rel`` when not given)."""
     parts = rel.lower().split("/")
-    if test if test is not None else is_test(rel):
+    if (test if test is not None else is_test(rel)) or _TEST_NAME_WORD.search(parts[-1]):
         return TEST_DATA
     if any(_LIBRARY_DIR.match(p) for p in parts[:-1]):
         return LIBRARY_DATA

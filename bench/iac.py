@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -160,12 +162,23 @@ def checkov_satellites(root: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+CHECKOV_TIMEOUT = 180.0
+"""Seconds one Checkov run may take; past that the repository is reported without Checkov."""
+
+
 def checkov(binary: str, root: Path, sat: dict[tuple[str, str], str]) -> tuple[set[Verdict], set[Verdict]]:
-    """Checkov's failed and passed verdicts on the mapped checks."""
-    out = subprocess.run([binary, "-d", str(root), "-o", "json", "--quiet", "--compact", "--skip-download",
-                          *(a for fw in FRAMEWORKS for a in ("--framework", fw))],
-                         capture_output=True, text=True, check=False)
-    data: Any = json.loads(out.stdout or "{}")
+    """Checkov's failed and passed verdicts on the mapped checks (raises TimeoutExpired)."""
+    # its own process group, so a timeout ends Checkov's worker processes too
+    proc = subprocess.Popen([binary, "-d", str(root), "-o", "json", "--quiet", "--compact", "--skip-download",
+                             *(a for fw in FRAMEWORKS for a in ("--framework", fw))],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        stdout, _ = proc.communicate(timeout=CHECKOV_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    data: Any = json.loads(stdout or "{}")
     failed: set[Verdict] = set()
     passed: set[Verdict] = set()
     for rep in data if isinstance(data, list) else [data]:
@@ -223,7 +236,12 @@ def compare(name: str, root: Path, binary: str | None) -> None:
     if binary is None:
         print()
         return
-    theirs_t, (failed, passed) = timed(lambda: checkov(binary, root, checkov_satellites(root)))
+    sat = checkov_satellites(root)  # our own loader: not part of Checkov's time
+    try:
+        theirs_t, (failed, passed) = timed(lambda: checkov(binary, root, sat))
+    except subprocess.TimeoutExpired:
+        print(f", checkov skipped (still running after {CHECKOV_TIMEOUT:.0f} s)")
+        return
     only_ours, only_theirs = sorted(mine - failed), sorted(failed - mine)
     print(f", checkov {theirs_t:.2f} s ({theirs_t / max(ours_t, 1e-9):.1f}x); mapped failures: ours {len(mine)}, "
           f"checkov {len(failed)}, both {len(mine & failed)}, only ours {len(only_ours)}, only checkov {len(only_theirs)}")

@@ -15,7 +15,7 @@ from pulsecheck.safeyaml import YamlLimitError
 from pulsecheck.sources.tree import FileEntry, FileIndex
 from pulsecheck.stages.iac.model import Resource
 from pulsecheck.stages.iac.parsers import cloudformation, dockerfile, kubernetes, plan, serverless, terraform
-from pulsecheck.stages.iac.parsers.tfexpr import parse_hcl
+from pulsecheck.stages.iac.parsers.tfexpr import HclFiles
 from pulsecheck.stages.iac.parsers.yamldocs import load_docs
 from pulsecheck.textsafe import one_line
 
@@ -31,6 +31,10 @@ class Inventory:
     tfvars: dict[str, dict[str, Any]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     """tfvars path -> text (to place a separation finding on its line)."""
+    hcl_parses: int = 0
+    """python-hcl2 calls for files (one per distinct text) ..."""
+    expression_parses: int = 0
+    """... and for literals inside expressions (one per distinct literal): the work done."""
 
 
 def _problem(note: Callable[[str], None], path: str, what: str, exc: BaseException) -> None:
@@ -40,10 +44,11 @@ def _problem(note: Callable[[str], None], path: str, what: str, exc: BaseExcepti
 def load(tree: FileIndex, note: Callable[[str], None], include_vendored: bool = False) -> Inventory:
     inv = Inventory()
     modules: dict[str, terraform.TfModule] = {}
+    hcl = HclFiles()
     for entry in tree.files(kinds=("text",), max_bytes=MAX_DOC_BYTES, include_vendored=include_vendored):
         name = entry.name.lower()
         if name.endswith((".tf", ".tfvars", ".tf.json", ".tfvars.json")):
-            _terraform(tree, entry, modules, note, inv)
+            _terraform(tree, entry, modules, hcl, note, inv)
         elif dockerfile.NAME.search(entry.name):
             text = tree.text(entry)
             if text is not None:
@@ -57,10 +62,12 @@ def load(tree: FileIndex, note: Callable[[str], None], include_vendored: bool = 
         inv.resources.extend(project.resources)
         inv.environments.update(project.environments)
         inv.tfvars = {p: v for m in modules.values() for p, v in m.tfvars.items()}
+        inv.expression_parses = project.expression_parses
+    inv.hcl_parses = hcl.parses
     return inv
 
 
-def _terraform(tree: FileIndex, entry: FileEntry, modules: dict[str, terraform.TfModule],
+def _terraform(tree: FileIndex, entry: FileEntry, modules: dict[str, terraform.TfModule], hcl: HclFiles,
                note: Callable[[str], None], inv: Inventory) -> None:
     if entry.size > MAX_HCL_BYTES:
         note(f"{entry.path}: larger than {MAX_HCL_BYTES} bytes, not parsed")
@@ -76,12 +83,12 @@ def _terraform(tree: FileIndex, entry: FileEntry, modules: dict[str, terraform.T
             module.tfvars[entry.path] = dict(values) if isinstance(values, dict) else {}
             inv.texts[entry.path] = text
         elif lower.endswith(".tfvars"):
-            module.tfvars[entry.path] = {k: v for k, v in parse_hcl(text).items() if not k.startswith("__")}
+            module.tfvars[entry.path] = {k: v for k, v in hcl.parse(text).items() if not k.startswith("__")}
             inv.texts[entry.path] = text
         elif lower.endswith(".tf.json"):
             module.files.append(terraform.load_json_file(entry.path, text))
         else:
-            module.files.append(terraform.load_file(entry.path, text))
+            module.files.append(terraform.load_file(entry.path, text, hcl))
     except Exception as exc:  # noqa: BLE001 - any parser error is this file's problem only
         _problem(note, entry.path, "invalid JSON" if entry.name.lower().endswith(".json") else "invalid HCL", exc)
         return

@@ -19,9 +19,12 @@ from typing import Any
 
 from pulsecheck.stages.iac.locate import Style, attribute_lines
 from pulsecheck.stages.iac.model import Resource, Unresolved
-from pulsecheck.stages.iac.parsers.tfexpr import Scope, parse_hcl
+from pulsecheck.stages.iac.parsers.tfexpr import HclFiles, Literals, Scope
 
 MAX_MODULE_DEPTH = 16
+MAX_MODULE_INSTANCES = 2000
+"""Module instances expanded per project: a tree of local modules that call each other several
+times a level grows exponentially with depth; past this many the rest are noted, not expanded."""
 _TOP_BLOCK = re.compile(r'^(resource|data|module|variable|locals|output|provider|terraform|moved|import|check)\b')
 _RESOURCE_LINE = re.compile(r'^resource\s+"?([\w-]+)"?\s+"?([\w-]+)"?')
 _MODULE_LINE = re.compile(r'^module\s+"?([\w-]+)"?')
@@ -52,6 +55,10 @@ class TfProject:
     resources: list[Resource] = field(default_factory=list)
     environments: dict[str, str] = field(default_factory=dict)
     """Environment names seen (tfvars file stems, ``Environment`` tags...) -> where."""
+    instances: int = 0
+    """Module instances expanded (roots included)."""
+    expression_parses: int = 0
+    """python-hcl2 calls made for literals inside expressions (once per distinct text)."""
 
 
 def _blocks(lines: list[str], tf: TfFile) -> None:
@@ -67,10 +74,10 @@ def _blocks(lines: list[str], tf: TfFile) -> None:
             tf.module_lines.setdefault(m.group(1), i)
 
 
-def load_file(path: str, text: str) -> TfFile:
-    """One ``.tf`` file parsed (raises on invalid HCL)."""
+def load_file(path: str, text: str, hcl: HclFiles | None = None) -> TfFile:
+    """One ``.tf`` file parsed (raises on invalid HCL); ``hcl`` shares parses of identical texts."""
     lines = text.splitlines()
-    tf = TfFile(path, lines, parse_hcl(text))
+    tf = TfFile(path, lines, (hcl or HclFiles()).parse(text))
     _blocks(lines, tf)
     return tf
 
@@ -136,12 +143,16 @@ class _Expander:
         self.note = note
         self.resources: list[Resource] = []
         self.expanded: set[str] = set()
+        self.literals = Literals()
+        self.instances = 0
+        self.capped = False
 
     def expand(self, dir_: str, inputs: dict[str, Any] | None, prefix: str, stack: tuple[str, ...]) -> None:
         module = self.modules.get(dir_)
         if module is None:
             return
         self.expanded.add(dir_)
+        self.instances += 1
         variables: dict[str, Any] = {**_defaults(module)}
         declared = {name for tf in module.files for name, _ in _items(tf.data.get("variable", []))}
         if inputs is None:
@@ -155,7 +166,7 @@ class _Expander:
             for block in tf.data.get("locals", []):
                 if isinstance(block, dict):
                     locals_.update({k: v for k, v in block.items() if not k.startswith("__")})
-        scope = Scope(variables, locals_)
+        scope = Scope(variables, locals_, self.literals)
         for tf in module.files:
             self._resources(tf, scope, prefix)
             self._calls(tf, scope, dir_, prefix, stack)
@@ -196,6 +207,12 @@ class _Expander:
             if len(stack) >= MAX_MODULE_DEPTH:
                 self.note(f"{tf.path}: module {name} nested deeper than {MAX_MODULE_DEPTH} levels: not expanded")
                 continue
+            if self.instances >= MAX_MODULE_INSTANCES:
+                if not self.capped:
+                    self.capped = True
+                    self.note(f"{tf.path}: module {name}: more than {MAX_MODULE_INSTANCES} local module instances "
+                              "in this project, the rest are not expanded")
+                continue
             inputs = {k: scope.resolve(v) for k, v in body.items()
                       if k not in ("source", "version", "count", "for_each", "providers", "depends_on")
                       and not k.startswith("__")}
@@ -233,7 +250,8 @@ def expand_project(modules: dict[str, TfModule], note: Callable[[str], None]) ->
     for dir_ in sorted(modules):  # modules only reachable through a cycle
         if dir_ not in expander.expanded:
             expander.expand(dir_, None, "", ())
-    project = TfProject(expander.resources)
+    project = TfProject(expander.resources, instances=expander.instances,
+                        expression_parses=expander.literals.parses)
     for module in modules.values():
         for path in module.tfvars:
             stem = posixpath.basename(path).split(".")[0]

@@ -7,6 +7,7 @@ literal object and references to other resources (kept as :class:`Ref`). Everyth
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,35 +35,82 @@ def parse_hcl(text: str) -> dict[str, Any]:
     return result
 
 
-def _literal(expr: str) -> Any:
-    """A literal list/object/number/bool written inside ``${...}`` (``toset([..])``, ``jsonencode({..})``)."""
-    expr = expr.strip()
-    call = _LITERAL_CALL.match(expr)
-    if call:
-        expr = call.group(1).strip()
-    if expr in ("true", "false"):
-        return expr == "true"
-    if expr == "null":
-        return None
-    if len(expr) >= 2 and expr[0] == expr[-1] == '"' and '"' not in expr[1:-1] and "\\" not in expr:
-        return expr[1:-1]
-    if _NUMBER.match(expr):
-        return float(expr) if "." in expr else int(expr)
-    if expr[:1] in ("[", "{") and len(expr) < 200_000:
+class HclFiles:
+    """Each distinct HCL text of an audit parsed once: the generated per-module copies a real
+    repository carries (``wrappers/*/main.tf``, ``modules/*/versions.tf``) share one parse, the
+    same dict (read-only: resolving builds new values), and an invalid text the same error."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[bytes, dict[str, Any] | Exception] = {}
+        self.parses = 0
+        """python-hcl2 calls made (one per distinct text: the work bound tests assert)."""
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """python-hcl2's dict for ``text`` (raises on invalid HCL, again for every copy)."""
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        if key not in self._parsed:
+            self.parses += 1
+            try:
+                self._parsed[key] = parse_hcl(text)
+            except Exception as exc:  # noqa: BLE001 - kept and raised for each copy of the text
+                self._parsed[key] = exc
+        found = self._parsed[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+class Literals:
+    """The list/object literals written inside ``${...}`` (``toset([..])``, ``jsonencode({..})``),
+    parsed once per audit whatever the number of module instances that resolve them.
+
+    python-hcl2 gives back an expression it cannot reduce to a literal (``[for x in ...]``,
+    ``{for k, v in ...}``) as the same ``"${...}"`` string: that is not a literal, never parsed
+    again (re-resolving it would parse it once per nesting level, per instance)."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, Any] = {}
+        self.parses = 0
+        """python-hcl2 calls made (one per distinct literal text: the work bound tests assert)."""
+
+    def value(self, expr: str) -> Any:
+        """The literal ``expr`` spells, else :class:`Unresolved`."""
+        expr = expr.strip()
+        call = _LITERAL_CALL.match(expr)
+        if call:
+            expr = call.group(1).strip()
+        if expr in ("true", "false"):
+            return expr == "true"
+        if expr == "null":
+            return None
+        if len(expr) >= 2 and expr[0] == expr[-1] == '"' and '"' not in expr[1:-1] and "\\" not in expr:
+            return expr[1:-1]
+        if _NUMBER.match(expr):
+            return float(expr) if "." in expr else int(expr)
+        if expr[:1] in ("[", "{") and len(expr) < 200_000:
+            if expr not in self._parsed:
+                self._parsed[expr] = self._parse(expr)
+            return self._parsed[expr]
+        return Unresolved(expr)
+
+    def _parse(self, expr: str) -> Any:
+        self.parses += 1
         try:
-            return parse_hcl(f"__v = {expr}\n").get("__v", Unresolved(expr))
+            value = parse_hcl(f"__v = {expr}\n").get("__v")
         except Exception:  # noqa: BLE001 - not a literal after all
             return Unresolved(expr)
-    return Unresolved(expr)
+        return value if isinstance(value, list | dict) else Unresolved(expr)
 
 
 class Scope:
     """Variables and locals of one module instance; ``lookup`` resolves ``var.x``/``local.x``
     lazily with cycle protection (a local that refers to itself is unresolved)."""
 
-    def __init__(self, variables: Mapping[str, Any], locals_: Mapping[str, Any]) -> None:
+    def __init__(self, variables: Mapping[str, Any], locals_: Mapping[str, Any],
+                 literals: Literals | None = None) -> None:
         self.variables = variables
         self.locals = locals_
+        self.literals = literals or Literals()
         self._done: dict[str, Any] = {}
         self._active: set[str] = set()
 
@@ -116,7 +164,7 @@ class Scope:
         ref = _RESOURCE_REF.match(expr)
         if ref and ref.end() == len(expr):
             return Ref(f"{ref.group(1)}.{ref.group(2)}", ref.group(3) or "")
-        value = _literal(expr)
+        value = self.literals.value(expr)
         if isinstance(value, Unresolved):
             return value
         return self.resolve(value, depth + 1)
@@ -148,6 +196,8 @@ class Scope:
 
     def _condition(self, cond: str, depth: int) -> Any:
         cond = cond.strip()
+        if depth > MAX_DEPTH:  # ``((((x))))``: each level re-scans the rest, so the levels are bounded
+            return Unresolved(cond)
         for op, combine in (("|", any), ("&", all)):  # ``a || b``, ``a && b`` (split on the doubled char)
             parts = _split_top(cond, op)
             if parts is not None and len(parts) > 1:

@@ -169,3 +169,18 @@ def test_a_uri_whose_password_is_its_user_name_is_a_default(tmp_path: Path) -> N
                                                   "REDIS_URL=redis://admin:admin@cache:6379/0\n"})
     assert found and all(f.severity == Severity.LOW for f in found.values())
     _control(tmp_path, f"DATABASE_URL=postgres://care:{PASSWORD}@db:5432/care")
+
+
+def test_a_hex_password_hash_with_its_leading_zero_dropped_is_a_digest(tmp_path: Path) -> None:
+    """Java's BigInteger.toString(16) drops leading zeros: a 39-digit SHA-1 is still a hash."""
+    found = _scan(tmp_path, {"tools/src/main/java/DataTuner.java":
+                             f'    private static final String PASSWORD = "{HASH_LIKE[1:]}";\n'})
+    assert found == {}
+
+
+def test_a_library_bundled_under_lib_with_its_manifest_and_licence_is_vendored(tmp_path: Path) -> None:
+    key = pem_block("RSA PRIVATE KEY", RNG) + "\n"
+    found = _scan(tmp_path, {"lib/pdfkit/composer.json": "{}\n", "lib/pdfkit/LICENSE.TXT": "LGPL\n",
+                             "lib/pdfkit/cert/pdfkit.crt": key, "lib/own/keys/server.pem": pem_block("RSA PRIVATE KEY", RNG) + "\n"})
+    assert found["lib/pdfkit/cert/pdfkit.crt"].severity == Severity.LOW
+    assert found["lib/own/keys/server.pem"].severity >= Severity.HIGH

@@ -5,8 +5,8 @@ test user's password hash by the value alone; the file says it. Findings wholly 
 places are kept (a real key in a fixture is still a key) but never reach high severity:
 
 - vendored third-party code (``node_modules``, ``vendor``, ``site-packages``... the shared
-  file-type rule, plus unpacked releases such as ``lib/tcpdf_5.0.002/`` and directories that
-  hold installed ``*.dist-info`` packages): LOW, "vendored dependency";
+  file-type rule, plus unpacked releases such as ``lib/tcpdf_5.0.002/``, bundled libraries and
+  directories that hold installed ``*.dist-info`` packages): LOW, "vendored dependency";
 - tests, fixtures and test datasets (the shared test-path rule): a name-matched value LOW, a
   key of a vendor's own format MEDIUM (test keys are usually throwaway, sometimes not);
 - example and template files (``.env.example``, ``*.dist``, ``*.sample``) and documentation
@@ -63,27 +63,42 @@ def in_release_dir(path: str) -> bool:
     return any(_RELEASE_DIR.match(part) for part in path.split("/")[:-1])
 
 
-def installed_package_dirs(paths: Iterable[str]) -> frozenset[str]:
-    """Directories that hold installed Python distributions (a ``*.dist-info`` child): a
-    site-packages tree scanned as the root, or copied into a repository under another name."""
+_LIBRARY_PARENT = frozenset({"lib", "libs", "ext", "external", "externals", "extern", "3rdparty", "thirdparty",
+                             "third-party", "contrib", "deps", "_vendor", "vendors", "plugins"})
+_MANIFEST = frozenset({"composer.json", "package.json", "bower.json", "setup.py", "pyproject.toml", "pom.xml",
+                       "cargo.toml", "go.mod"})
+_LICENCE = re.compile(r"^(?:licen[cs]e|copying|copyright)(?:\.\w+)?$", re.IGNORECASE)
+
+
+def third_party_dirs(paths: Iterable[str]) -> frozenset[str]:
+    """Directories of third-party code the shared vendored rule does not name, from the tree's
+    file list: those holding installed Python distributions (a ``*.dist-info`` child: a
+    site-packages tree scanned as the root), and bundled libraries (``lib/tcpdf/``: a directory
+    under ``lib``, ``ext``, ``contrib``... with its own package manifest and licence file)."""
     out: set[str] = set()
+    children: dict[str, set[str]] = {}
     for path in paths:
         parts = path.split("/")
         for i, part in enumerate(parts[:-1]):
             if _INSTALLED_META.search(part):
                 out.add("/".join(parts[:i]))
                 break
+        if len(parts) >= 3 and parts[-3].lower() in _LIBRARY_PARENT:
+            children.setdefault("/".join(parts[:-1]), set()).add(parts[-1].lower())
+    for folder, names in children.items():
+        if names & _MANIFEST and any(_LICENCE.match(n) for n in names):
+            out.add(folder)
     return frozenset(out)
 
 
-def is_vendored(path: str, installed: frozenset[str] = frozenset()) -> bool:
-    """Third-party code: the shared vendored rule, an unpacked release, an installed-package tree."""
+def is_vendored(path: str, third_party: frozenset[str] = frozenset()) -> bool:
+    """Third-party code: the shared vendored rule, an unpacked release, a :func:`third_party_dirs` tree."""
     if filetypes.is_vendored(path) or in_release_dir(path):
         return True
-    if not installed:
+    if not third_party:
         return False
     parts = path.split("/")
-    return any("/".join(parts[:i]) in installed for i in range(len(parts)))
+    return any("/".join(parts[:i]) in third_party for i in range(len(parts)))
 
 
 def is_example_file(path: str) -> bool:
@@ -110,10 +125,10 @@ _LOW = Confidence.LOW
 
 
 def placement(path: str, *, generic: bool, confidence: Confidence,
-              installed: frozenset[str] = frozenset()) -> Placement | None:
+              third_party: frozenset[str] = frozenset()) -> Placement | None:
     """The ceiling for a finding at ``path``; ``generic`` is a value matched by its name or a
     URI's password (chosen by people), as opposed to a key in a vendor's own format."""
-    if is_vendored(path, installed):
+    if is_vendored(path, third_party):
         return Placement(Severity.LOW, _LOW, "in a vendored dependency (third-party code; its test and "
                                                "documentation keys are not this project's)")
     if filetypes.is_test(path):

@@ -25,7 +25,8 @@ _TEMPLATE = re.compile(r"\$\{|\$\(|^\$[A-Za-z_][A-Za-z0-9_]*$|\{\{|\}\}|\{%|%\(|
                        r"^%[A-Za-z_][\w.]{2,}%(?:/|$)")
 _REPEAT = re.compile(r"(.)\1{5,}")
 _SEQUENCE = re.compile(r"0123456|1234567|abcdefg|qwerty", re.IGNORECASE)
-_HEX_DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{40}|[0-9A-F]{64}")
+# Digests, also as Java's BigInteger.toString(16) prints them: one or two leading zeros dropped.
+_HEX_DIGEST = re.compile(r"[0-9a-f]{30,32}|[0-9a-f]{38,40}|[0-9a-f]{62,64}|[0-9a-f]{126,128}|[0-9A-F]{40}|[0-9A-F]{64}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DIGEST_PREFIX = re.compile(r"^(?:sha\d{1,3}|md5|blake2b?|sha3-\d+)[:-]", re.IGNORECASE)
 _CODE_EXPR = re.compile(

@@ -87,18 +87,18 @@ def _when(date: str) -> datetime:
 
 
 def build_findings(occurrences: Iterable[Occurrence], rules: Sequence[SecretRule], *,
-                   salt: str = DEFAULT_SALT, installed: frozenset[str] = frozenset()) -> list[Finding]:
-    """One finding per distinct secret; ``installed`` are directories holding installed Python
-    packages (:func:`.context.installed_package_dirs`), third-party code like ``node_modules``."""
+                   salt: str = DEFAULT_SALT, third_party: frozenset[str] = frozenset()) -> list[Finding]:
+    """One finding per distinct secret; ``third_party`` are directories of third-party code
+    the path alone does not reveal (:func:`.context.third_party_dirs`)."""
     groups: dict[str, list[Occurrence]] = {}
     for occ in occurrences:
         groups.setdefault(occ.secret, []).append(occ)
-    out = [_finding(occs, rules, salt, installed) for occs in groups.values()]
+    out = [_finding(occs, rules, salt, third_party) for occs in groups.values()]
     out.sort(key=lambda f: (f.location.display(), f.rule_id))
     return out
 
 
-def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str, installed: frozenset[str]) -> Finding:
+def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str, third_party: frozenset[str]) -> Finding:
     rule = max((rules[o.rule] for o in occs), key=lambda r: r.priority)
     tree = sorted((o for o in occs if o.commit is None), key=lambda o: (o.path, o.line))
     # Oldest first: the commit that introduced the secret is where the exposure began (a later
@@ -118,7 +118,7 @@ def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str, ins
         confidence = _LOWER[confidence]
     severity = rule.rule.severity
     chosen = rule.kind in ("generic", "uri")  # a value people pick, not a vendor's key format
-    ceiling = context.loudest(context.placement(o.path, generic=chosen, confidence=confidence, installed=installed)
+    ceiling = context.loudest(context.placement(o.path, generic=chosen, confidence=confidence, third_party=third_party)
                               for o in occs)
     if example:
         ceiling = context.Placement(Severity.LOW, Confidence.LOW, "introduced as an example or a default")

@@ -22,7 +22,7 @@ from pulsecheck.sources.git_history import Repository
 from pulsecheck.sources.history import History, history_and_runtime
 from pulsecheck.sources.tree import FileIndex
 from pulsecheck.sources.workspace import Workspace, report_tree_skips
-from pulsecheck.stages.secrets.context import installed_package_dirs
+from pulsecheck.stages.secrets.context import third_party_dirs
 from pulsecheck.stages.secrets.findings import (
     DEFAULT_SALT,
     Occurrence,
@@ -45,7 +45,7 @@ class ScanStats:
     patch_bytes: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
-    installed: frozenset[str] = frozenset()  # directories of installed Python packages (third-party)
+    third_party: frozenset[str] = frozenset()  # :func:`.context.third_party_dirs` of the tree
 
 
 def build_scanner(opts: SecretsOptions, root: Path, note: Callable[[str], None]) -> Scanner:
@@ -90,7 +90,7 @@ def scan_worktree(root: Path, scanner: Scanner, opts: SecretsOptions, exclude: S
     stats.skipped += len(tree.skipped)
     candidates = [e for e in tree.files(include_vendored=True, exclude=exclude)
                   if not _path_allowed(e.path, scanner.allowlist)]
-    stats.installed = installed_package_dirs(e.path for e in candidates)
+    stats.third_party = third_party_dirs(e.path for e in candidates)
     entries = [e for e in candidates if e.size <= opts.max_file_bytes]
     if len(entries) < len(candidates):
         big = [e.path for e in candidates if e.size > opts.max_file_bytes]
@@ -159,4 +159,4 @@ def scan_directory(
     kept = [o for o in occurrences if plausible(o, scanner.rules[o.rule])
             and not _path_allowed(o.path, scanner.allowlist)
             and not is_excluded(o.path, exclude)]
-    return build_findings(kept, scanner.rules, salt=opts.salt or DEFAULT_SALT, installed=stats.installed)
+    return build_findings(kept, scanner.rules, salt=opts.salt or DEFAULT_SALT, third_party=stats.third_party)

@@ -6,6 +6,10 @@ calls through a local ``source = "./modules/x"``; each call is expanded with its
 leads back into a module already being expanded is a cycle: visited once, noted. Variables take
 ``terraform.tfvars`` / ``*.auto.tfvars`` first, then a value that every other ``*.tfvars`` file of
 the directory agrees on, then the default; none of those is :class:`Unresolved`.
+
+The work is linear in (distinct files + module instances x resources): each distinct text is
+parsed once (:class:`HclFiles`), a literal inside an expression once per project
+(:class:`Literals`), and past :data:`MAX_MODULE_INSTANCES` instances the rest are a note.
 """
 
 from __future__ import annotations

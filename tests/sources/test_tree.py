@@ -171,3 +171,12 @@ def test_a_git_file_pointing_at_another_repository_is_not_followed_for_the_listi
     (target / "mine.py").write_text("y = 2\n")
     paths = sorted(e.path for e in FileIndex(target).files())
     assert "other-secret.txt" not in paths and "mine.py" in paths
+
+
+def test_a_versioned_copy_of_a_library_is_vendored_but_release_notes_are_not() -> None:
+    from pulsecheck.sources.filetypes import is_vendored
+
+    assert is_vendored("lib/extjs-4.2.1/ext-all-debug.js") and is_vendored("assets/jquery-ui-1.12.1/ui.js")
+    assert is_vendored("public/bootstrap-3.3.7/js/bootstrap.js")
+    assert not is_vendored("docs/release-2.0/notes.md") and not is_vendored("sql/update-1.2/patients.sql")
+    assert not is_vendored("app/models.py")

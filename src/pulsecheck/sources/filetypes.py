@@ -21,6 +21,7 @@ class FileTypes:
     roles: dict[str, str]
     vendored_dirs: frozenset[str]
     vendored_root_dirs: frozenset[str]
+    vendored_dir_patterns: tuple[re.Pattern[str], ...]
     vendored_files: tuple[str, ...]
     test_dir: re.Pattern[str]
     test_file: re.Pattern[str]
@@ -33,6 +34,7 @@ def filetypes() -> FileTypes:
     vendored, test = data["vendored"], data["test"]
     return FileTypes(extensions=dict(data["extensions"]), roles=dict(data["roles"]),
                      vendored_dirs=frozenset(vendored["dirs"]), vendored_root_dirs=frozenset(vendored["root_dirs"]),
+                     vendored_dir_patterns=tuple(re.compile(p) for p in vendored.get("dir_patterns", ())),
                      vendored_files=tuple(vendored["files"]), test_dir=re.compile(test["dirs"]),
                      test_file=re.compile(test["files"]))
 
@@ -68,7 +70,9 @@ def is_vendored(rel: str) -> bool:
 
 def in_vendored_dir(rel: str) -> bool:
     """Under a vendored directory (``node_modules``, ``vendor``, ``.venv``...), at any depth."""
-    return any(p in filetypes().vendored_dirs for p in rel.split("/")[:-1])
+    ft = filetypes()
+    return any(p in ft.vendored_dirs or any(r.match(p.lower()) for r in ft.vendored_dir_patterns)
+               for p in rel.split("/")[:-1])
 
 
 def is_test(rel: str) -> bool:

@@ -9,6 +9,7 @@ validation.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -69,9 +70,10 @@ _TEST_CARDS = {
 }
 _SYNTHETIC = re.compile(r"(?i)synthea|synthetichealth|@example\.(?:org|com|net)|\bexample\.(?:org|com|net)/|"
                         r"\b(?:fake|dummy|faker|mock|synthetic)[ _-]?(?:patient|data|person|user)|"
-                        # FHIR specification and implementation-guide examples reference Patient/example;
+                        # FHIR specification and implementation-guide examples reference Patient/example,
+                        # the HL7 v2 standard's example messages Adam Everyman (EVERYMAN^ADAM);
                         # Synthea names people with digits ("Elroy493 Nikolaus26")
-                        r"\bPatient/example\b|(?-i:\b[A-Z][a-z]+[0-9]{2,3} [A-Z][a-z]+[0-9]{2,3}\b)")
+                        r"\bPatient/example\b|\bEVERYMAN\^ADAM\b|(?-i:\b[A-Z][a-z]+[0-9]{2,3} [A-Z][a-z]+[0-9]{2,3}\b)")
 _NAME = re.compile(r"(?:\b(?:name|patient|first[ _]?name|last[ _]?name|given|family|surname|full[ _]?name|FIRST|LAST)"
                    r"\b[\"']?\s*[:=,]\s*[\[\"']*\s*[A-Z][a-zà-ÿ]+|\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-zà-ÿ]+)")
 
@@ -106,7 +108,8 @@ def has_name(text: str, start: int, end: int, span: int = 300) -> bool:
     return bool(_NAME.search(window) or _first_names().search(window))
 
 
-def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
+def _digit_hit(text: str, m: re.Match[str], context: str,
+               ssn_context: Callable[[int], bool] | None = None) -> Hit | None:
     raw = m.group(0)
     digits = raw.translate(_DROP_SEPARATORS)  # ``_DIGITS`` matches only ASCII digits and " ().+-"
     if not 9 <= len(digits) <= 19 or digits in _TEST_CARDS or digits in _MACHINE_NUMBERS:
@@ -127,10 +130,15 @@ def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
             near_text.append(window if _CTX_ANY.search(window) else "")  # one search rules out all kinds
         return bool(near_text[0]) and _CTX[kind].search(near_text[0]) is not None
 
-    if shape == [3, 2, 4] and seps <= {"-", " "}:
+    if (shape == [3, 2, 4] and seps <= {"-", " "}) or (len(digits) == 9 and len(groups) == 1):
+        # 3-2-4 is an SSN by shape, except in SQL (``ssn_context`` given): there, as a bare nine-digit
+        # number always, it needs an SSN word near it or an SSN column in its statement.
+        if ssn_context is not None:  # SQL: the word must be in the number's own cell, not another's
+            if not (ssn_context(m.start()) or _CTX["ssn"].search(_cell_tail(_window(text, m.start(), m.end())))):
+                return None
+        elif len(groups) == 1 and not near("ssn"):
+            return None
         return Hit("ssn", m.start()) if v.ssn(digits) else None
-    if len(digits) == 9 and len(groups) == 1:
-        return Hit("ssn", m.start()) if near("ssn") and v.ssn(digits) else None
     if len(digits) == 10 and (len(groups) == 1 or shape == [3, 3, 4]):
         if near("npi") and v.npi(digits):
             return Hit("npi", m.start())
@@ -148,6 +156,15 @@ def _digit_hit(text: str, m: re.Match[str], context: str) -> Hit | None:
             and not near("test_card") and (len(groups) > 1 or len(digits) >= 15 or near("card")):
         return Hit("payment_card", m.start())
     return None
+
+
+_CELL_END = re.compile(r"'\s*,")
+
+
+def _cell_tail(window: str) -> str:
+    """The part of an SQL text window after the last ``',`` (the end of a previous string cell)."""
+    ends = list(_CELL_END.finditer(window))
+    return window[ends[-1].end():] if ends else window
 
 
 def _fictional(digits: str) -> bool:
@@ -188,7 +205,8 @@ def _login_not_email(text: str, m: re.Match[str]) -> bool:
         or _REMOTE_PATH.match(text, m.end()) is not None
 
 
-def scan(text: str, context: str = "", exhaustive: bool = False) -> list[Hit]:
+def scan(text: str, context: str = "", exhaustive: bool = False,
+         ssn_context: Callable[[int], bool] | None = None) -> list[Hit]:
     """Every identifier found in ``text``; ``context`` (e.g. a CSV header) counts as nearby text.
 
     Only the spans ``triggers.regions`` marks are run through the exact detectors here; the
@@ -202,7 +220,7 @@ def scan(text: str, context: str = "", exhaustive: bool = False) -> list[Hit]:
             for m in _DIGITS.finditer(text, start, end):
                 if by_shape_only and not triggers.SHAPE_RE.search(text, m.start(), m.end()):
                     continue  # without a context word only these shapes can be reported
-                hit = _digit_hit(text, m, context)
+                hit = _digit_hit(text, m, context, ssn_context)
                 if hit:
                     hits.append(hit)
         if families & triggers.UPPER:

@@ -34,7 +34,7 @@ from pulsecheck.sources.exclude import is_excluded
 from pulsecheck.sources.filetypes import is_vendored
 from pulsecheck.sources.history import History, history_and_runtime
 from pulsecheck.sources.patch import HistoryChunk, drop_binary, parse_patch, read_segment
-from pulsecheck.stages.phi import detect, provenance
+from pulsecheck.stages.phi import comments, detect, provenance, sqlcontext
 from pulsecheck.stages.phi.rules import rules_by_kind
 from pulsecheck.stages.phi.scanfile import GLYPHS, LOCKFILES, FileResult, _minified, drop_lone_contacts
 
@@ -57,6 +57,7 @@ class HistoryHit:
     line: int
     synthetic: bool
     line_hash: str
+    commented: bool = False  # inside a comment or docstring of a source file
 
 
 def line_hash(text: str) -> str:
@@ -79,7 +80,9 @@ def scan_chunk(chunk: HistoryChunk) -> list[HistoryHit]:
     starts = [0]
     for _, body in chunk.lines[:-1]:
         starts.append(starts[-1] + len(body) + 1)
-    hits = detect.scan(text)
+    found = comments.spans(text, comments.syntax_for(chunk.path))
+    inside = comments.membership(found)
+    hits = detect.scan(text, ssn_context=sqlcontext.ssn_context(text) if chunk.path.lower().endswith(".sql") else None)
     result = FileResult()
     for h in hits:
         result.tally(h.kind)
@@ -91,7 +94,8 @@ def scan_chunk(chunk: HistoryChunk) -> list[HistoryHit]:
         index = bisect.bisect_right(starts, h.offset) - 1
         lineno, body = chunk.lines[index]
         out.append(HistoryHit(chunk.path, chunk.commit or "", chunk.date, h.kind, lineno,
-                              h.synthetic or synthetic_file, line_hash(body)))
+                              h.synthetic or synthetic_file, line_hash(body),
+                              inside is not None and inside(h.offset)))
     return out
 
 
@@ -180,6 +184,8 @@ def _findings(hits: list[HistoryHit]) -> Iterator[Finding]:
         first = group[0]
         commits = list(dict.fromkeys(h.commit for h in group))
         reason = provenance.not_patient_reason(path)
+        if reason is None and any(h.commented for h in group) and all(h.commented or h.synthetic for h in group):
+            reason = comments.REASON
         synthetic = sum(h.synthetic for h in group) * 2 >= len(group) or reason is not None
         rule = rules[kind]
         label = _KIND_LABEL.get(kind, kind.replace("_", " "))

@@ -36,7 +36,17 @@ _LIBRARY_DIR = re.compile(r"^(?:dojo|dijit|dojox|jquery(?:[-.]?ui)?|ext(?:js)?|s
 # A data directory inside a code package (``pydicom/data/...``): files a library ships for its tests.
 _PACKAGE_DATA_DIR = re.compile(r"^(?:data|testfiles|test[_-]?files|test[_-]?images|charset[_-]?files|resources)$")
 
+# SQL scripts that build or migrate a schema and seed it (``gaiadb_install_data.sql``, ``schema.sql``,
+# ``sql/updates/...``, ``migrations/``): the rows they insert are an installer's sample data. A file
+# named as a dump, backup or export is what a running system wrote, and is never one of these.
+_SETUP_SQL_NAME = re.compile(r"install|seed|structure|schema|migrat|upgrade|update|fixture|bootstrap|setup|demo|"
+                             r"(?:^|[\W\d_])init(?:[\W\d_]|$)")
+_SETUP_SQL_DIR = re.compile(r"^(?:install(?:er)?|seeds?|seeders?|migrations?|migrate|updates?|upgrades?|schemas?|"
+                            r"setup|fixtures?|init)$")
+_DUMP_NAME = re.compile(r"dump|backup|export|snapshot|prod")
+
 TEST_DATA = "test data"
+SETUP_DATA = "sample rows of an install, seed or migration script"
 EXAMPLE_DATA = "example or documentation data"
 LIBRARY_DATA = "sample data of a third-party library"
 
@@ -52,9 +62,18 @@ def not_patient_reason(rel: str, *, test: bool | None = None) -> str | None:
         return LIBRARY_DATA
     if any(_RUNTIME_OUTPUT.search(p) for p in parts):
         return None
+    if _setup_sql(parts):
+        return SETUP_DATA
     if any(_SAMPLE_DIR.match(p) for p in parts[:-1]) or _DOC_FILE.match(parts[-1]):
         return EXAMPLE_DATA
     return None
+
+
+def _setup_sql(parts: list[str]) -> bool:
+    name = parts[-1]
+    if not name.endswith(".sql") or _DUMP_NAME.search(name):
+        return False
+    return _SETUP_SQL_NAME.search(name) is not None or any(_SETUP_SQL_DIR.match(p) for p in parts[:-1])
 
 
 def package_data_reason(rel: str, exists: Callable[[str], bool]) -> str | None:

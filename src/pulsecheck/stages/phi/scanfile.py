@@ -10,12 +10,12 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pulsecheck.stages.phi import columns, csvexport, detect, structured
+from pulsecheck.stages.phi import columns, comments, csvexport, detect, sqlcontext, structured
 
 CHUNK = 4 * 1024 * 1024
 JSON_PARSE_LIMIT = 64 * 1024 * 1024
@@ -63,10 +63,12 @@ class Tally:
     lines: list[int] = field(default_factory=list)
     synthetic: int = 0
     details: set[str] = field(default_factory=set)
+    in_comment: int = 0  # occurrences inside a comment or docstring of a source file
 
-    def add(self, line: int, synthetic: bool = False, n: int = 1) -> None:
+    def add(self, line: int, synthetic: bool = False, n: int = 1, in_comment: bool = False) -> None:
         self.count += n
         self.synthetic += n if synthetic else 0
+        self.in_comment += n if in_comment else 0
         if len(self.lines) < MAX_LINES_KEPT:
             self.lines.append(line)
 
@@ -103,8 +105,12 @@ def _chunks(fh: BinaryIO, start: int = 0, end: int | None = None) -> Iterator[st
         yield rest.decode("utf-8")
 
 
-def scan_text_into(result: FileResult, text: str, first_line: int, context: str = "") -> None:
-    hits = detect.scan(text, context)
+def scan_text_into(result: FileResult, text: str, first_line: int, context: str = "",
+                   in_comment: Callable[[int], bool] | None = None,
+                   ssn_context: Callable[[int], bool] | None = None) -> None:
+    """Tally the identifiers of ``text``; ``in_comment(offset)`` marks those in a source file's
+    comments, ``ssn_context(offset)`` (SQL files) says whether an SSN column or word is near."""
+    hits = detect.scan(text, context, ssn_context=ssn_context)
     if not hits:
         return
     hits.sort(key=lambda h: h.offset)
@@ -112,7 +118,7 @@ def scan_text_into(result: FileResult, text: str, first_line: int, context: str 
     for h in hits:
         line += text.count("\n", pos, h.offset)
         pos = h.offset
-        result.tally(h.kind).add(line, h.synthetic)
+        result.tally(h.kind).add(line, h.synthetic, in_comment=in_comment is not None and in_comment(h.offset))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +129,8 @@ class Head:
     header: str = ""  # a CSV's header line: context for every row
     synthetic: bool = False
     json_head: str = ""  # start of a .json, to see "extra data" without loading the file
+    comment_syntax: tuple[str, ...] = ()  # comment openers of a source file's language
+    sql: bool = False  # an SQL script or dump: SSN-shaped numbers need an SSN column or word
 
 
 _LINE_END = re.compile(r"[\r\n]")  # CR-only line endings (old Mac exports) end a header too
@@ -141,7 +149,8 @@ def read_head(path: Path, rel: str) -> Head:
     if lower.endswith(_MINIFIABLE) and _minified(text):
         return Head(skip="minified or generated code, not scanned for PHI")
     return Head(header=_LINE_END.split(text, maxsplit=1)[0] if lower.endswith((".csv", ".tsv")) else "",
-                synthetic=detect.is_synthetic(text[:200_000]), json_head=text if lower.endswith(".json") else "")
+                synthetic=detect.is_synthetic(text[:200_000]), json_head=text if lower.endswith(".json") else "",
+                comment_syntax=comments.syntax_for(lower), sql=lower.endswith(".sql"))
 
 
 def scan_values(path: Path, head: Head, result: FileResult, start: int = 0, end: int | None = None) -> int:
@@ -152,16 +161,25 @@ def scan_values(path: Path, head: Head, result: FileResult, start: int = 0, end:
     dense = columns.plan(head.header) if head.header else None
     with path.open("rb") as fh:
         for chunk in _chunks(fh, start, end):
+            found = comments.spans(chunk, head.comment_syntax)
             if dense is None or not columns.scan_chunk(chunk, line, dense, result, context):
-                scan_text_into(result, chunk, line, context)
+                scan_text_into(result, chunk, line, context, comments.membership(found),
+                               sqlcontext.ssn_context(chunk) if head.sql else None)
             if "PID|" in chunk:
-                n, first, kinds = structured.hl7_pids(chunk)
-                if n:
-                    t = result.tally("hl7_pid")
-                    t.add(line + (first or 1) - 1, result.synthetic_file, n)
-                    t.details |= set(kinds)
+                _hl7(result, chunk, line, found)
             line += chunk.count("\n")
     return line - 1
+
+
+def _hl7(result: FileResult, chunk: str, line: int, found: list[tuple[int, int]]) -> None:
+    """HL7 PID segments; those in comments (a sample message in code) are counted as such."""
+    n, first, kinds = structured.hl7_pids(chunk)
+    if n:
+        outside = structured.hl7_pids(comments.blank(chunk, found))[0] if found else n
+        t = result.tally("hl7_pid")
+        t.add(line + (first or 1) - 1, result.synthetic_file, n)
+        t.in_comment += n - outside
+        t.details |= set(kinds)
 
 
 def scan_structure(path: Path, rel: str, head: Head, result: FileResult) -> None:

@@ -14,7 +14,7 @@ from pulsecheck.saferead import ReadRefused
 from pulsecheck.sources.tree import FileEntry, FileIndex
 from pulsecheck.sources.workspace import report_tree_skips, tree_for
 from pulsecheck.stages.interface import StageContext, StageSkip
-from pulsecheck.stages.phi import provenance, structured
+from pulsecheck.stages.phi import comments, provenance, structured
 from pulsecheck.stages.phi.history import history_findings
 from pulsecheck.stages.phi.options import PhiOptions
 from pulsecheck.stages.phi.pool import scan_entries
@@ -32,15 +32,18 @@ def findings_for(rel: str, result: FileResult, commit: str | None = None,
     rules = rules_by_kind()
     for kind, tally in sorted(result.kinds.items()):
         rule = rules[kind]
-        synthetic = result.synthetic_file or tally.synthetic * 2 >= tally.count or reason is not None
+        # every occurrence in a comment, or the rest of them synthetic: an example for the code's reader
+        why = comments.REASON if reason is None and tally.in_comment and \
+            tally.in_comment + tally.synthetic >= tally.count else reason
+        synthetic = result.synthetic_file or tally.synthetic * 2 >= tally.count or why is not None
         label = _KIND_LABEL.get(kind, kind.replace("_", " "))
         detail = f" ({', '.join(sorted(tally.details))})" if tally.details else ""
         unit = "rows" if kind == "csv_phi" else "records" if kind in ("fhir_patient", "json_phi") else "occurrences"
         lines = ", ".join(str(n) for n in tally.lines[:5]) + (" ..." if len(tally.lines) > 5 else "")
         where = f"lines {lines}" if kind not in ("csv_phi", "json_phi", "fhir_patient") else "whole file"
         message = f"{tally.count} {unit} of {label}{detail} in {rel} ({where})"
-        if reason is not None:
-            message += provenance.message_suffix(reason)
+        if why is not None:
+            message += provenance.message_suffix(why)
         elif synthetic:
             message += "; looks synthetic (test-data markers), confirm it is not real patient data"
         severity = Severity.LOW if synthetic and rule.severity > Severity.LOW else rule.severity

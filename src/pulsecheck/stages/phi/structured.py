@@ -98,10 +98,18 @@ def fhir_patients(records: list[dict[str, Any]]) -> tuple[int, list[str], bool]:
 
 _PERSON_NAME = re.compile(r"[A-ZÀ-Þ][a-zß-ÿ'’-]+(?:[ -](?:[A-ZÀ-Þ][a-zß-ÿ'’.-]*|[a-z]{1,3}))*\.?")  # "Ann", "Jean de la Fontaine"
 _NAME_PARTS = re.compile(r"[A-Za-zÀ-ÿ'’.-]+")
+_UPPER_NAME = re.compile(r"[A-ZÀ-Þ][A-ZÀ-Þ'’-]+(?:[ -][A-ZÀ-Þ][A-ZÀ-Þ'’.-]*)*\.?")  # "JOHN SMITH" of an upper-case export
+# Words of organisation names (insurers, payers, facilities, companies): a directory, not people.
+_ORGANISATION = re.compile(r"(?i)\b(?:inc|llc|ltd|plc|corp|corporation|company|co|plans?|insurance|health|healthcare|"
+                           r"benefits?|medicare|medicaid|mutual|services?|administrators?|association|assurance|"
+                           r"hospital|clinic|center|centre|network|fund|pharmacy|laborator(?:y|ies)|partners|"
+                           r"solutions|systems|hmo|ppo|tpa|epo|university|department|group|trust|federal|national|"
+                           r"county|state|of|the|and|&)\b")
+_SYNTH_SUFFIX = re.compile(r"\d{2,3}$")
 _VALUE_SHAPES = {
     "birth_date": re.compile(r"(?:19|20)\d{2}-?\d{2}-?\d{2}(?:[T ][0-9:.+-]+Z?)?|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{2}|\d{4})"),
     "email": re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"),
-    "phone": re.compile(r"\+?[0-9][0-9 ().-]{5,18}[0-9]"),
+    "phone": re.compile(r"\+?\(?[0-9][0-9 ().-]{5,18}[0-9]"),  # "(617) 253-0143" too
     "ssn": re.compile(r"\d{3}-?\d{2}-?\d{4}"),
     "mrn": re.compile(r"(?=(?:[^0-9]*[0-9]){3})[A-Za-z0-9][A-Za-z0-9-]{3,24}"),
     "health_plan_id": re.compile(r"(?=(?:[^0-9]*[0-9]){3})[A-Za-z0-9][A-Za-z0-9 -]{3,24}"),
@@ -111,6 +119,7 @@ _VALUE_SHAPES = {
     "payment_card": re.compile(r"[0-9][0-9 -]{11,22}[0-9]"),
     "bank_account": re.compile(r"[A-Z0-9][A-Z0-9 -]{5,33}"),
 }
+VALUE_KINDS = frozenset(_VALUE_SHAPES)
 _DISTINGUISHING = set(_VALUE_SHAPES)  # what tells one person from another (a name alone does not)
 _STRONG_ALONE = {"ssn", "payment_card", "bank_account"}
 
@@ -124,9 +133,21 @@ def _plausible(kind: str, value: Any) -> bool:
     if not text or len(text) > 120 or "{" in text or "$" in text:
         return False
     if kind == "name":
-        return _PERSON_NAME.fullmatch(text) is not None and len(_NAME_PARTS.findall(text)) <= 5
+        return person_name(text)
     shape = _VALUE_SHAPES.get(kind)
     return shape is not None and shape.fullmatch(text) is not None
+
+
+def person_name(text: str) -> bool:
+    """A value that can be a person's name (Synthea's digit suffix allowed): not an organisation's."""
+    text = _SYNTH_SUFFIX.sub("", text.strip())
+    return (_PERSON_NAME.fullmatch(text) is not None or _UPPER_NAME.fullmatch(text) is not None) \
+        and len(_NAME_PARTS.findall(text)) <= 5 and _ORGANISATION.search(text) is None
+
+
+def plausible(kind: str, value: str) -> bool:
+    """Public form of the value check, for the CSV row count."""
+    return _plausible(kind, value)
 
 
 def json_phi(records: list[dict[str, Any]]) -> tuple[int, list[str]]:

@@ -5,7 +5,7 @@ test user's password hash by the value alone; the file says it. Findings wholly 
 places are kept (a real key in a fixture is still a key) but never reach high severity:
 
 - vendored third-party code (``node_modules``, ``vendor``, ``site-packages``... the shared
-  file-type rule, plus unpacked releases such as ``lib/tcpdf_5.0.002/``, bundled libraries and
+  file-type rule with versioned copies such as ``lib/html2pdf_v4.03/``, plus bundled libraries and
   directories that hold installed ``*.dist-info`` packages): LOW, "vendored dependency";
 - tests, fixtures and test datasets (the shared test-path rule): a name-matched value LOW, a
   key of a vendor's own format MEDIUM (test keys are usually throwaway, sometimes not);
@@ -27,9 +27,6 @@ from dataclasses import dataclass
 from pulsecheck.model import Confidence, Severity
 from pulsecheck.sources import filetypes
 
-# An unpacked third-party release: a directory named like "name-1.2.3" or "name_v4.03".
-_RELEASE_DIR = re.compile(r"^_?[A-Za-z][A-Za-z0-9+]*(?:[-_.][A-Za-z][A-Za-z0-9+]*)*[-_]v?\d+(?:\.\d+){1,3}"
-                          r"(?:[-._]?(?:rc|beta|alpha|b|a|final|ga|release)\d*)?$", re.IGNORECASE)
 _INSTALLED_META = re.compile(r"\.(?:dist-info|egg-info)$")
 _EXAMPLE_SUFFIXES = frozenset({"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist", "skel"})
 _EXAMPLE_STEM = re.compile(r"^(?:example|sample|template)s?(?:[_-]|$)|[_-](?:example|sample|template)s?$",
@@ -56,11 +53,6 @@ class Placement:
 
 def _file(path: str) -> str:
     return path.rsplit("/", 1)[-1]
-
-
-def in_release_dir(path: str) -> bool:
-    """Under a directory named like an unpacked release (``lib/html2pdf_v4.03/``)."""
-    return any(_RELEASE_DIR.match(part) for part in path.split("/")[:-1])
 
 
 _LIBRARY_PARENT = frozenset({"lib", "libs", "ext", "external", "externals", "extern", "3rdparty", "thirdparty",
@@ -92,8 +84,9 @@ def third_party_dirs(paths: Iterable[str]) -> frozenset[str]:
 
 
 def is_vendored(path: str, third_party: frozenset[str] = frozenset()) -> bool:
-    """Third-party code: the shared vendored rule, an unpacked release, a :func:`third_party_dirs` tree."""
-    if filetypes.is_vendored(path) or in_release_dir(path):
+    """Third-party code: the shared vendored rule (versioned copies such as ``lib/extjs-4.2.1/``
+    included) or a :func:`third_party_dirs` tree."""
+    if filetypes.is_vendored(path):
         return True
     if not third_party:
         return False

@@ -184,3 +184,9 @@ def test_a_library_bundled_under_lib_with_its_manifest_and_licence_is_vendored(t
                              "lib/pdfkit/cert/pdfkit.crt": key, "lib/own/keys/server.pem": pem_block("RSA PRIVATE KEY", RNG) + "\n"})
     assert found["lib/pdfkit/cert/pdfkit.crt"].severity == Severity.LOW
     assert found["lib/own/keys/server.pem"].severity >= Severity.HIGH
+
+
+@pytest.mark.parametrize("rel", ["ops/credentials.txt", "scripts/install.sh", "deploy/default.env"])
+def test_plain_text_scripts_and_defaults_are_not_documentation(tmp_path: Path, rel: str) -> None:
+    found = _scan(tmp_path, {rel: f"DB_PASSWORD={PASSWORD}\n"})
+    assert [f.severity >= Severity.HIGH for f in found.values()] == [True], rel

@@ -31,8 +31,8 @@ _INSTALLED_META = re.compile(r"\.(?:dist-info|egg-info)$")
 _EXAMPLE_SUFFIXES = frozenset({"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist", "skel"})
 _EXAMPLE_STEM = re.compile(r"^(?:example|sample|template)s?(?:[_-]|$)|[_-](?:example|sample|template)s?$",
                            re.IGNORECASE)
-_DOC_FILE = re.compile(r"\.(?:md|mdx|markdown|rst|adoc|asciidoc|txt|textile|rdoc|pod)$|"
-                       r"^(?:readme|changelog|changes|history|install|usage|metadata|pkg-info)(?:\.[\w-]+)?$",
+_DOC_FILE = re.compile(r"\.(?:md|mdx|markdown|rst|adoc|asciidoc|textile|rdoc|pod)$|^(?:metadata|pkg-info)$|"
+                       r"^(?:readme|changelog|changes|history|install|usage)(?:\.(?:txt|text|html?))?$",
                        re.IGNORECASE)
 _CATALOGUE_FILE = re.compile(
     r"\.(?:po|pot|strings|stringsdict|resx|xlf|xliff|arb)$|"

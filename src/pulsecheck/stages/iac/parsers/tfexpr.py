@@ -172,8 +172,10 @@ class Scope:
     def _computed(self, expr: str, depth: int) -> Any:
         """``cond ? a : b`` (cond: ``x == null``, ``x != null``, ``x``, ``!x``) and ``coalesce(...)``,
         the two ways modules pass a caller's value through with a fallback; else _NOT_COMPUTED."""
-        if len(expr) > MAX_COMPUTED_LEN or "?" not in expr and not expr.startswith("coalesce("):
+        if len(expr) > MAX_COMPUTED_LEN:
             return _NOT_COMPUTED
+        if "?" not in expr and not expr.startswith("coalesce("):
+            return self._boolean(expr, depth) if _is_boolean(expr) else _NOT_COMPUTED
         if depth > MAX_DEPTH:
             return Unresolved(expr)
         parts = _ternary(expr)
@@ -212,9 +214,41 @@ class Scope:
         if m:
             value = self._expr(m.group(1), depth)
             return value if isinstance(value, Unresolved) else (value is None) == (m.group(2) == "==")
+        m = _COMPARISON.match(cond)
+        if m:
+            return self._compare(m.group(1), m.group(2), m.group(3), depth)
         negate = cond.startswith("!")
         value = self._expr(cond[1:] if negate else cond, depth)
         return (not value if negate else value) if isinstance(value, bool) else Unresolved(cond)
+
+    def _boolean(self, expr: str, depth: int) -> Any:
+        """A bare ``a && b`` / ``!a`` / ``n > 0`` (``create_bucket = var.create && var.enabled``)."""
+        if depth > MAX_DEPTH:
+            return Unresolved(expr)
+        value = self._condition(expr, depth + 1)
+        return value if isinstance(value, bool) else _NOT_COMPUTED  # e.g. a quoted "a>b": read on
+
+    def _compare(self, left: str, op: str, right: str, depth: int) -> Any:
+        """``length(keys(var.versioning)) > 0``, ``var.n >= 2``: how a module turns a caller's map
+        or number into ``count``; numbers only (anything else stays unresolved)."""
+        a, b = self._number(left, depth), self._number(right, depth)
+        if (a is None or b is None) and op in ("==", "!=") and _LENGTH.match(left.strip()) is None:
+            x, y = self._expr(left, depth + 1), self._expr(right, depth + 1)
+            if isinstance(x, str | bool) and isinstance(y, str | bool):
+                return (x == y) == (op == "==")
+        if a is None or b is None:
+            return Unresolved(f"{left} {op} {right}")
+        return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b, "==": a == b, "!=": a != b}[op]
+
+    def _number(self, expr: str, depth: int) -> float | None:
+        """A number, or ``length(x)`` / ``length(keys(x))`` of a resolved list, map or string."""
+        expr = expr.strip()
+        call = _LENGTH.match(expr)
+        if call:
+            value = self._expr(call.group(1) if call.group(1) is not None else call.group(2), depth + 1)
+            return float(len(value)) if isinstance(value, list | dict | str) else None
+        value = self._expr(expr, depth + 1)
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
     def _string(self, text: str, depth: int) -> Any:
         if "${" not in text:
@@ -241,6 +275,16 @@ class Scope:
 
 
 _NOT_COMPUTED: Any = object()
+_COMPARISON = re.compile(r"^([^<>=!]+?)\s*(>=|<=|==|!=|>|<)\s*([^<>=!]+)$", re.S)
+"""``a OP b`` with one comparison operator (no ``!x`` inside: negations are read first)."""
+_LENGTH = re.compile(r"^length\((?:keys\((.*)\)|(.*))\)$", re.S)
+
+
+def _is_boolean(expr: str) -> bool:
+    """``expr`` is a logical expression at its top level (a quoted ``"a && b"`` is not)."""
+    if expr.startswith("!") and not expr.startswith("!="):
+        return True
+    return any(len(_split_top(expr, op) or ()) > 1 for op in ("&", "|")) or _COMPARISON.match(expr) is not None
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 
 

@@ -28,7 +28,7 @@ _SYNTAX: dict[str, tuple[str, ...]] = {
     ".py": (*_HASH, '"""', "'''"),
     ".rb": _HASH, ".sh": _HASH, ".pl": _HASH, ".r": _HASH,
 }
-_LEAD = r"(?:^[ \t]*|(?<=[ \t;{}(),]))"  # a comment starts a line or follows code punctuation
+_LEAD = frozenset("\n \t;{}(),")  # a comment starts a line or follows whitespace or code punctuation
 
 
 def syntax_for(rel: str) -> tuple[str, ...]:
@@ -40,12 +40,15 @@ def syntax_for(rel: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=8)
 def _opener(syntax: tuple[str, ...]) -> re.Pattern[str]:
-    marks = [re.escape(s) for s in syntax if s in ("/*", "//", "#")]
-    quotes = [re.escape(s) for s in syntax if s in ('"""', "'''")]
-    parts = [f"{_LEAD}({'|'.join(marks)})"] if marks else []
-    if quotes:  # a docstring is a triple-quoted string that starts its line
-        parts.append(rf"^[ \t]*[rRuU]?({'|'.join(quotes)})")
-    return re.compile("|".join(parts), re.M)
+    """The openers as plain literals: the regex engine scans for them at memory speed."""
+    return re.compile("|".join(re.escape(s) for s in syntax))
+
+
+def _starts_comment(text: str, start: int, token: str) -> bool:
+    if token in ('"""', "'''"):  # a docstring is a triple-quoted string that starts its line
+        line = text.rfind("\n", max(0, start - 200), start) + 1  # indentation is short: bounded look back
+        return (line > 0 or start <= 200) and text[line:start].strip(" \t") in ("", "r", "u", "R", "U")
+    return start == 0 or text[start - 1] in _LEAD
 
 
 def spans(text: str, syntax: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -54,8 +57,11 @@ def spans(text: str, syntax: tuple[str, ...]) -> list[tuple[int, int]]:
         return []
     opener, out, pos = _opener(syntax), [], 0
     while (m := opener.search(text, pos)) is not None:
-        group = next(g for g in range(1, (m.re.groups or 0) + 1) if m.group(g) is not None)
-        token, start = m.group(group), m.start(group)
+        token, start = m.group(0), m.start()
+        comment = _starts_comment(text, start, token)
+        if not comment and token in ("//", "#", "/*"):
+            pos = m.end()
+            continue
         if token in ("//", "#"):
             end = text.find("\n", start)
         else:
@@ -63,7 +69,8 @@ def spans(text: str, syntax: tuple[str, ...]) -> list[tuple[int, int]]:
             end = text.find(close, start + len(token))
             end = end + len(close) if end >= 0 else -1
         end = len(text) if end < 0 else end
-        out.append((start, end))
+        if comment:  # a triple-quoted string that is not a docstring is skipped whole, not marked
+            out.append((start, end))
         pos = max(end, m.end())
     return out
 

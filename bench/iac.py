@@ -118,6 +118,8 @@ def subject(sat: dict[tuple[str, str], str], path: str, address: str, fmt: str) 
 _UNRESOLVED = re.compile(r"^unresolved: .* of (\S+) \((iac\.[^)]+)\)$")
 UNRESOLVED: set[Verdict] = set()
 """(check, file, subject) our checks left unjudged ("unresolved"), filled by :func:`ours`."""
+CREATED: set[tuple[str, str]] = set()
+"""(file, subject) of every resource our loader kept (``count`` not 0), filled by :func:`ours`."""
 
 
 def ours(inv: Inventory, prefix: str = "") -> set[Verdict]:
@@ -127,6 +129,7 @@ def ours(inv: Inventory, prefix: str = "") -> set[Verdict]:
               subject(sat, f.location.path, f.identity, f.properties.get("format", "")))
              for f in evaluate(inv, {}, unresolved=notes) if f.rule_id in MAPPED}
     where = {r.address: r for r in inv.resources}
+    CREATED.update((prefix + r.path, subject(sat, r.path, r.address, r.format)) for r in inv.resources)
     for note in notes:
         m = _UNRESOLVED.match(note)
         if m and m.group(1) in where:
@@ -252,9 +255,13 @@ def compare(name: str, root: Path, binary: str | None) -> None:
             right = {("only ours", "fail"): "we are right (Checkov missed)", ("only ours", "pass"): "Checkov is right",
                      ("only checkov", "fail"): "Checkov is right (we missed)",
                      ("only checkov", "pass"): "we are right (Checkov false failure)"}.get((who, lab or ""), "unlabelled")
+            if lab is None:
+                right, why = classify(v, who, mine)
+            else:
+                why = REASONS.get((v[0], who), "")
             classes[(v[0], who, right)] += 1
-            if classes[(v[0], who, right)] <= 2:
-                print(f"   {who}: {v[0]} {v[1]} {v[2]} -> {right}; {REASONS.get((v[0], who), '')}")
+            if lab is None or classes[(v[0], who, right)] <= 2:
+                print(f"   {who}: {v[0]} {v[1]} {v[2]} -> {right}; {why}")
     if name == "fixture suite":
         judged = [(v, label(v)) for v in mine | failed | passed if label(v)]
         ck_tp = sum(1 for v, lab in judged if lab == "fail" and v in failed)
@@ -267,6 +274,26 @@ def compare(name: str, root: Path, binary: str | None) -> None:
 
 
 SAME = "same verdict under another of our ids"
+ALIASES = {"iac.aws-s3-sse-not-kms": "iac.aws-s3-unencrypted"}
+"""Checkov's "no KMS configuration" on a bucket is our "no encryption configuration"."""
+
+
+def classify(v: Verdict, who: str, mine: set[Verdict]) -> tuple[str, str]:
+    """(class, reason) of a difference on real code, which has no fail/pass label: (a) we missed
+    a real failure, (b) Checkov is wrong, (c) we left the value unresolved (a note, no verdict)."""
+    if who == "only checkov":
+        if (v[1], v[2]) not in CREATED:
+            return ("(b) Checkov wrong", "count = 0 for this instance (create_bucket = false, a directory bucket): "
+                    "Terraform creates no such resource, Checkov judges it anyway")
+        if (ALIASES.get(v[0]), v[1], v[2]) in mine:
+            return ("(b) same verdict", f"we fail it as {ALIASES[v[0]]}: " + SAME)
+        if v in UNRESOLVED:
+            return ("(c) unresolved", "the value comes from try()/each.value over the caller's map: we note it "
+                    "unresolved, no verdict")
+    why = REASONS.get((v[0], who), "")
+    if why:
+        return ("(b) Checkov wrong" if who == "only checkov" else "(b) we are right", why)
+    return ("(a) we missed" if who == "only checkov" else "unclassified", "")
 REASONS: dict[tuple[str, str], str] = {
     ("iac.aws-s3-unencrypted", "only ours"): "CKV_AWS_19 passes a bucket with no encryption configuration (SSE-S3 default); "
     "the same bucket fails CKV_AWS_145, mapped to sse-not-kms: " + SAME,
@@ -276,6 +303,10 @@ REASONS: dict[tuple[str, str], str] = {
     "bucket without one is not judged: we are right",
     ("iac.aws-rds-backup-retention", "only ours"): "CKV_AWS_133 accepts any non-zero or unset retention (API default 1 day); "
     "we require >= 7 days: a stricter threshold by design",
+    ("iac.aws-sqs-unencrypted", "only checkov"): "CKV_AWS_27 fails a queue that sets neither kms_master_key_id nor "
+    "sqs_managed_sse_enabled; AWS encrypts new queues with SSE-SQS by default (since 2022): Checkov false failure",
+    ("iac.aws-s3-no-access-logs", "only ours"): "aws_s3_bucket_logging has count = length(keys(var.logging)) > 0 and "
+    "the caller passes no logging: not created; Checkov ignores count: we are right",
     ("iac.aws-opensearch-node-to-node", "only ours"): "node_to_node_encryption not set defaults to off; Checkov passes it: "
     "we are right",
     ("iac.azure-storage-weak-tls", "only checkov"): "CKV_AZURE_44 fails a missing min_tls_version; azurerm >= 3.0 defaults "

@@ -163,8 +163,11 @@ def _validated(column: str, kind: str, first_line: int, result: scanfile.FileRes
     tally = result.tally(kind)
     tally.count += count
     tally.synthetic += _synthetic(column, kind, count)
+    line, pos = first_line, 0  # count newlines incrementally: linear, however many lines are kept
     for m in islice(valid.finditer(column), scanfile.MAX_LINES_KEPT - len(tally.lines)):
-        tally.lines.append(first_line + column.count("\n", 0, m.start()))
+        line += column.count("\n", pos, m.start())
+        pos = m.start()
+        tally.lines.append(line)
     return rest
 
 

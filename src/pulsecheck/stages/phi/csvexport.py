@@ -146,6 +146,10 @@ def _phi_rows(column: Batch, rule: RowRule) -> tuple[int, int]:
     Synthea-style name."""
     n = len(column(0))
     strong = _any([_valued(kind, column(i)) for i, kind in rule.strong], n)
+    if rule.names and all(strong):  # every row identifies a person already: the name rule adds none
+        names_all: Iterator[tuple[str, ...]] = zip(*map(column, rule.names), strict=True)
+        text = "\n".join(map("\x00".join, names_all))
+        return n, len(_SYNTH_ROW.findall(text)) if _DIGIT.search(text) else 0
     named = _any([list(map(structured.person_name, column(i))) for i in rule.names], n) if rule.names else [False] * n
     if rule.names:
         backed = _any([_valued(kind, column(i)) for i, kind in rule.other]

@@ -72,13 +72,16 @@ def _check_nesting(text: str, max_depth: int) -> None:
             level -= 1
 
 
-def load_all(text: str, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> list[Any]:
+def load_all(text: str, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH,
+             loader_class: type[yaml.SafeLoader] | None = None) -> list[Any]:
     """Every document of ``text``, each checked before it is constructed.
 
-    Raises ``yaml.YAMLError`` for invalid YAML and :class:`YamlLimitError` past a limit.
+    ``loader_class``: a SafeLoader subclass with extra constructors (CloudFormation's ``!Ref``
+    tags); the limits apply to it the same way. Raises ``yaml.YAMLError`` for invalid YAML and
+    :class:`YamlLimitError` past a limit.
     """
     _check_nesting(text, max_depth)
-    loader = _Loader(text)
+    loader = (loader_class or _Loader)(text)
     docs: list[Any] = []
     try:
         while loader.check_node():

@@ -38,21 +38,7 @@ _DOC_START = re.compile(r"^---")
 def load_docs(text: str) -> list[Any]:
     """Every document, checked by safeyaml's depth and alias-expansion limits before it is
     constructed; raises ``yaml.YAMLError`` or :class:`~pulsecheck.safeyaml.YamlLimitError`."""
-    safeyaml._check_nesting(text, safeyaml.MAX_DEPTH)  # noqa: SLF001 - the shared limit, one loader more
-    loader = _TagLoader(text)
-    docs: list[Any] = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            safeyaml.check_node(node)
-            docs.append(loader.construct_document(node))
-    except RecursionError:
-        raise safeyaml.YamlLimitError(f"nested deeper than {safeyaml.MAX_DEPTH} levels") from None
-    finally:
-        loader.dispose()
-    return docs
+    return safeyaml.load_all(text, loader_class=_TagLoader)
 
 
 def doc_ranges(lines: list[str]) -> list[tuple[int, int]]:

@@ -126,6 +126,32 @@ def write_outputs(report: Report, formats: list[OutputFormat], output: str | Non
     return written
 
 
+def audit_stage_flags(*, plan: bool, active: bool, allow_destructive: bool, openapi: str | None,
+                      har: Path | None, auth: list[str] | None, auth_b: list[str] | None, login: Path | None,
+                      login_b: Path | None, ports: str | None) -> dict[str, dict[str, object]]:
+    """The audit flags that are stage options (``[stages.dast]``, ``[stages.recon]``); only the
+    flags given, so config files still apply to the rest."""
+    dast: dict[str, object] = {}
+    recon: dict[str, object] = {}
+    if plan:
+        dast["plan"] = recon["plan"] = True
+    if active:
+        dast["active"] = True
+    if allow_destructive:
+        dast["allow_destructive"] = True
+    for key, value in (("openapi", openapi), ("har", str(har) if har else None),
+                       ("login", str(login) if login else None), ("login_b", str(login_b) if login_b else None)):
+        if value:
+            dast[key] = value
+    if auth:
+        dast["auth"] = tuple(auth)
+    if auth_b:
+        dast["auth_b"] = tuple(auth_b)
+    if ports:
+        recon["ports"] = ports
+    return {name: flags for name, flags in (("dast", dast), ("recon", recon)) if flags}
+
+
 FormatOpt = Annotated[list[OutputFormat] | None, typer.Option(
     "--format", "-f", help="Output format; repeat for several.", envvar="PULSECHECK_FORMAT")]
 
@@ -145,6 +171,18 @@ def audit(
                                                 envvar="PULSECHECK_CONFIG")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     no_repo_config: NoRepoConfigOpt = False,
+    plan: Annotated[bool, typer.Option("--plan", help="List what DAST and recon would send; send nothing.")] = False,
+    active: Annotated[bool, typer.Option("--active", help="DAST: also run active (attack) checks.")] = False,
+    allow_destructive: Annotated[bool, typer.Option(
+        "--allow-destructive", help="DAST: also send DELETE and operations the spec marks destructive.")] = False,
+    openapi: Annotated[str | None, typer.Option("--openapi", help="DAST: OpenAPI/Swagger spec (file or URL).")] = None,
+    har: Annotated[Path | None, typer.Option("--har", help="DAST: HAR recording to seed requests.")] = None,
+    auth: Annotated[list[str] | None, typer.Option(
+        "--auth", help="DAST identity A: 'Header: value' or 'Cookie: name=value' (repeatable).")] = None,
+    auth_b: Annotated[list[str] | None, typer.Option("--auth-b", help="DAST identity B, as --auth.")] = None,
+    login: Annotated[Path | None, typer.Option("--login", help="DAST identity A: login recipe (TOML).")] = None,
+    login_b: Annotated[Path | None, typer.Option("--login-b", help="DAST identity B: login recipe.")] = None,
+    ports: Annotated[str | None, typer.Option("--ports", help="Recon: ports ('top1000', 'all', '22,80,8000-8100').")] = None,
 ) -> None:
     """Audit a repository and, when asked, its running deployment and hosts."""
     if path is None and not url and not host:
@@ -156,8 +194,11 @@ def audit(
             raise fail(f"--stage {name}: unknown stage (choose from {', '.join(ALL_STAGES)})")
     if baseline is not None and not baseline.is_file():
         raise fail(f"{baseline}: baseline file not found")
+    stage_flags = audit_stage_flags(plan=plan, active=active, allow_destructive=allow_destructive,
+                                    openapi=openapi, har=har, auth=auth, auth_b=auth_b, login=login,
+                                    login_b=login_b, ports=ports)
     settings = build_settings(path, config, no_repo_config=no_repo_config, stages=stage, fail_on=fail_on,
-                              baseline=str(baseline) if baseline else None)
+                              baseline=str(baseline) if baseline else None, stage_flags=stage_flags)
     for name in host or []:
         try:
             HostTarget.parse(name)

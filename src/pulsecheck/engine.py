@@ -120,7 +120,7 @@ def run(
             continue
         runnable.append(stage)
 
-    runtime = Runtime(scope=targets.urls)
+    runtime = Runtime(scope=targets.urls, hosts=targets.network)
     revision = _revision(targets, runtime)
     scratch = Path(tempfile.mkdtemp(prefix="pulsecheck-"))
     workspace = _workspace(targets, settings, runtime, scratch, runnable)
@@ -154,7 +154,8 @@ def run(
     weak = sorted({f.stage for r in ordered for f in r.findings if f.identity_is_weak})
     warnings += [f"stage '{name}' reported code findings without an identity: two of them in one file "
                  "would share a fingerprint (a baseline could hide the second)" for name in weak]
-    findings, effects = _finish(ordered, targets, settings, workspace.tree if workspace is not None else None)
+    extra = _agreement_findings(ordered, profile, rules, warnings)
+    findings, effects = _finish(ordered, targets, settings, workspace.tree if workspace is not None else None, extra)
     return Report(
         targets=targets,
         started_at=started,
@@ -346,11 +347,28 @@ def _remove_scratch(scratch: Path, runs: Sequence[_Run]) -> None:
     shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _agreement_findings(results: Sequence[StageResult], profile: Mapping[str, Any], rules: dict[str, Rule],
+                        warnings: list[str]) -> list[Finding]:
+    """PHI sent to a processor with no BAA path (pulsecheck.agreements), from the stages' facts; a
+    failure here is a warning, never a lost audit."""
+    try:
+        from pulsecheck.agreements import RULE, findings_for
+
+        found = findings_for(results, profile)
+    except Exception as exc:  # noqa: BLE001 - the agreements check must never sink the audit
+        warnings.append(f"third-party agreements not checked: {type(exc).__name__}: {one_line(str(exc))[:300]}")
+        return []
+    if found:
+        rules[RULE.id] = RULE
+    return found
+
+
 def _finish(results: Sequence[StageResult], targets: Targets, settings: Settings,
-            tree: FileIndex | None = None) -> tuple[list[Finding], tuple[tuple[ConfigEffect, ...], int]]:
+            tree: FileIndex | None = None,
+            extra: Sequence[Finding] = ()) -> tuple[list[Finding], tuple[tuple[ConfigEffect, ...], int]]:
     """Policy, compliance mapping, suppressions (read through the audit's file index), dedupe and
-    order; the effects with their counts."""
-    raw = [f for r in results for f in r.findings]
+    order; the effects with their counts. ``extra``: findings made from the stages' facts."""
+    raw = [f for r in results for f in r.findings] + list(extra)
     effects = list(getattr(settings, "effects", ()))
     hidden = [0] * len(effects)
     findings = _apply_policy(raw, settings, effects, hidden)

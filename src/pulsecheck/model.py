@@ -487,6 +487,10 @@ class Report:
     """A digest of the effective settings: two runs with one digest audited the same way."""
     databases: Mapping[str, Any] = field(default_factory=dict)
     """Data the audit relied on (e.g. the OSV database: path, ecosystems, age)."""
+    history: Mapping[str, Any] = field(default_factory=dict)
+    """The audit store's view of this repository and branch (:mod:`pulsecheck.store`), empty when
+    no store was used: ``{"trend": [{"run_id", "finished_at" (ISO), "counts": {severity: n}}]``
+    (oldest first, this run last) and ``"first_seen": {fingerprint: ISO datetime}``."""
 
     def count_by_severity(self) -> dict[Severity, int]:
         counts = dict.fromkeys(Severity, 0)

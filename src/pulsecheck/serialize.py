@@ -267,6 +267,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         },
         "rules": {rid: rule_to_dict(r) for rid, r in sorted(report.rules.items())},
         "warnings": list(report.warnings),
+        # The store's view (trend, first seen): only when a store was used, so reports without
+        # one keep their 1.1 shape.
+        **({"history": thaw(report.history)} if report.history else {}),
     }
 
 
@@ -293,7 +296,8 @@ def report_from_dict(data: Mapping[str, Any]) -> Report:
         rules={rid: rule_from_dict(r) for rid, r in (data.get("rules") or {}).items()},
         config_effects=tuple(config_effect_from_dict(e) for e in data.get("config_effects", ())),
         target_revision=run.get("target_revision"), settings_digest=str(run.get("settings_digest", "")),
-        databases=run.get("databases") or {}, inputs=data.get("inputs") or {}, **extra,
+        databases=run.get("databases") or {}, inputs=data.get("inputs") or {},
+        history=data.get("history") or {}, **extra,
     )
 
 

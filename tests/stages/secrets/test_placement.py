@@ -190,3 +190,54 @@ def test_a_library_bundled_under_lib_with_its_manifest_and_licence_is_vendored(t
 def test_plain_text_scripts_and_defaults_are_not_documentation(tmp_path: Path, rel: str) -> None:
     found = _scan(tmp_path, {rel: f"DB_PASSWORD={PASSWORD}\n"})
     assert [f.severity >= Severity.HIGH for f in found.values()] == [True], rel
+
+
+def test_local_development_environment_config_is_medium(tmp_path: Path) -> None:
+    """cookiecutter-django's ``.envs/.local/.postgres``: a generated password of a database that only
+    runs on the developer's machine is reported, below high; the production twin stays high."""
+    line = f"POSTGRES_PASSWORD={PASSWORD}"
+    found = _scan(tmp_path, {".envs/.local/.postgres": f"POSTGRES_HOST=postgres\n{line}\n",
+                             ".envs/.production/.postgres": f"POSTGRES_HOST=postgres\n{line}x\n"})
+    local, prod = found[".envs/.local/.postgres"], found[".envs/.production/.postgres"]
+    assert local.severity == Severity.MEDIUM and "local development" in local.message
+    assert prod.severity >= Severity.HIGH
+
+
+def test_local_dev_directory_does_not_lower_a_vendor_key_or_code(tmp_path: Path) -> None:
+    key = "AKIA" + rand(16, string.ascii_uppercase + "234567")
+    found = _scan(tmp_path, {"config/dev/aws.env": f"AWS_ACCESS_KEY_ID={key}\n",
+                             "src/dev/seed.py": f'DB_PASSWORD = "{PASSWORD}"\n'})
+    assert found["config/dev/aws.env"].severity >= Severity.HIGH
+    assert found["src/dev/seed.py"].severity >= Severity.HIGH
+
+
+def test_a_json_payload_quoted_in_a_comment_is_medium(tmp_path: Path) -> None:
+    """A request body documented in a comment above a serializer is a sample, not configuration;
+    a commented-out assignment is still high."""
+    sample = ('# {\n#   "email": "someone@example.org",\n'
+              f'#   "password": "{PASSWORD}",\n#   "txnId": "0"\n' '# }\nclass CreateAccount:\n    pass\n')
+    commented_out = f'# DB_PASSWORD = "{PASSWORD}z"\nDB_PASSWORD = os.environ["DB_PASSWORD"]\n'
+    found = _scan(tmp_path, {"api/serializers.py": sample, "api/settings.py": commented_out})
+    assert found["api/serializers.py"].severity == Severity.MEDIUM
+    assert "comment" in found["api/serializers.py"].message
+    assert found["api/settings.py"].severity >= Severity.HIGH
+
+
+def test_same_named_copy_of_a_vendored_file_in_history_is_vendored(tmp_path: Path) -> None:
+    """A library's sample key, once committed under an older copy of the library that is gone from
+    the tree, is the library's file, not the project's key; another key stays critical."""
+    from sources.gitutil import commit_files, init
+
+    key, own = pem_block("RSA PRIVATE KEY", RNG) + "\n", pem_block("RSA PRIVATE KEY", RNG) + "\n"
+    repo = init(tmp_path / "app")
+    commit_files(repo, {"lib/OldExcel/Shared/PDF/pdfkit.crt": key, "keys/server.pem": own}, "bundle old copy")
+    (repo / "lib/OldExcel/Shared/PDF/pdfkit.crt").unlink()
+    commit_files(repo, {"lib/pdfkit/composer.json": "{}\n", "lib/pdfkit/LICENSE.TXT": "LGPL\n",
+                        "lib/pdfkit/pdfkit.crt": key}, "bundle pdfkit", date="2024-02-01T00:00:00+00:00")
+    notes: list[str] = []
+    found = scan_directory(repo, SecretsOptions(jobs=1), note=notes.append, gap=notes.append)
+    by_path = {o["path"] for f in found for o in f.properties["occurrences"]}
+    assert "lib/OldExcel/Shared/PDF/pdfkit.crt" in by_path
+    lib = next(f for f in found if f.location.path == "lib/pdfkit/pdfkit.crt")
+    assert lib.severity == Severity.LOW
+    assert next(f for f in found if f.location.path == "keys/server.pem").severity >= Severity.HIGH

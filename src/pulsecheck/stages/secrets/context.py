@@ -13,6 +13,17 @@ places are kept (a real key in a fixture is still a key) but never reach high se
   (README, ``*.md``, package ``METADATA``): LOW for values people choose, MEDIUM for vendor
   keys.
 
+Two more places lower a value people choose (a generic password or a URI's) to MEDIUM:
+configuration of a local development environment (a file in a ``local``, ``.local``, ``dev`` or
+``development`` directory, such as cookiecutter-django's ``.envs/.local/.postgres``: credentials
+of a database that only runs on the developer's machine; a ``.env.local`` file is not one, it
+holds a developer's own keys), and a JSON member quoted in a comment (a documented sample
+payload). A vendor-format key keeps its severity there.
+
+A secret seen in several places is as loud as its loudest place, except that a file with the
+same name as a vendored copy holding the same secret (``tcpdf.crt`` of a library copy removed
+from the tree and seen only in history) is another copy of that library's file.
+
 Translation catalogues (``messages_es.properties``, ``.po``, ``.strings``, ``.resx``,
 ``.xliff``, ``locales/*.json``) hold sentences *about* passwords: name-matched values there
 are dropped unless they look machine-made (:func:`is_catalogue`).
@@ -115,13 +126,32 @@ def is_catalogue(path: str) -> bool:
 
 
 _LOW = Confidence.LOW
+_LOCAL_ENV_DIR = frozenset({"local", ".local", "dev", ".dev", "development", "devel", "localdev", "local-dev"})
+_PROGRAM_EXT = re.compile(r"\.(?:py|pyx|js|jsx|mjs|cjs|ts|tsx|java|kt|go|rb|php|cs|c|cc|cpp|h|hpp|swift|scala|rs|"
+                          r"dart|vue|svelte|sh|bash|ps1)$", re.IGNORECASE)
+
+
+def is_local_dev_config(path: str) -> bool:
+    """Configuration of a local development environment: a non-code file in a directory named
+    ``local``/``.local``/``dev``/``development`` (``.envs/.local/.postgres``, ``config/dev/db.yml``)."""
+    parts = path.split("/")
+    return any(p.lower() in _LOCAL_ENV_DIR for p in parts[:-1]) and not _PROGRAM_EXT.search(parts[-1])
+
+
+def vendored_copies(paths: Iterable[str], third_party: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Paths of one secret that are not vendored by their own path but share their file name
+    with a vendored place of the same secret: other copies of that library file."""
+    paths = list(paths)
+    names = {_file(p) for p in paths if is_vendored(p, third_party)}
+    return frozenset(p for p in paths if _file(p) in names and not is_vendored(p, third_party))
 
 
 def placement(path: str, *, generic: bool, confidence: Confidence,
-              third_party: frozenset[str] = frozenset()) -> Placement | None:
+              third_party: frozenset[str] = frozenset(), copy_of_vendored: bool = False) -> Placement | None:
     """The ceiling for a finding at ``path``; ``generic`` is a value matched by its name or a
-    URI's password (chosen by people), as opposed to a key in a vendor's own format."""
-    if is_vendored(path, third_party):
+    URI's password (chosen by people), as opposed to a key in a vendor's own format;
+    ``copy_of_vendored``: the same secret is in a vendored file of this name (:func:`vendored_copies`)."""
+    if copy_of_vendored or is_vendored(path, third_party):
         return Placement(Severity.LOW, _LOW, "in a vendored dependency (third-party code; its test and "
                                                "documentation keys are not this project's)")
     if filetypes.is_test(path):
@@ -133,6 +163,9 @@ def placement(path: str, *, generic: bool, confidence: Confidence,
         if generic:
             return Placement(Severity.LOW, _LOW, f"in {kind} (a sample value)")
         return Placement(Severity.MEDIUM, min(confidence, Confidence.MEDIUM), f"in {kind}")
+    if generic and is_local_dev_config(path):
+        return Placement(Severity.MEDIUM, min(confidence, Confidence.MEDIUM),
+                         "in local development configuration (credentials of a service on the developer's machine)")
     return None
 
 

@@ -194,6 +194,16 @@ def in_prose_comment(before: str) -> bool:
     return bool(_PROSE_COMMENT.match(before))
 
 
+_COMMENTED_MEMBER = re.compile(r"^\s*(?:#|//|/?\*+|--|;|<!--)\s*\"$")
+
+
+def in_commented_document(before: str) -> bool:
+    """The name is a JSON member key (``"password":``) on a comment line: a request or response
+    body quoted in a comment to document it (``# {"email": ..., "password": ...}``), not a
+    value the program reads. A commented-out assignment (``# PASSWORD = "..."``) is not one."""
+    return bool(_COMMENTED_MEMBER.match(before))
+
+
 def is_interpolation_default(before: str) -> bool:
     """The name is an environment variable inside ``${NAME:-default}`` (compose, shell)."""
     return before.endswith("${")

@@ -41,6 +41,7 @@ class Occurrence:
     quoted: bool = True
     verified: bool | None = None
     example: bool = False
+    commented: bool = False  # a member of a document quoted in a comment (:func:`.filters.in_commented_document`)
 
 
 def display_path(path: str) -> str:
@@ -118,8 +119,13 @@ def _finding(occs: list[Occurrence], rules: Sequence[SecretRule], salt: str, thi
         confidence = _LOWER[confidence]
     severity = rule.rule.severity
     chosen = rule.kind in ("generic", "uri")  # a value people pick, not a vendor's key format
-    ceiling = context.loudest(context.placement(o.path, generic=chosen, confidence=confidence, third_party=third_party)
+    copies = context.vendored_copies([o.path for o in occs], third_party)
+    ceiling = context.loudest(context.placement(o.path, generic=chosen, confidence=confidence, third_party=third_party,
+                                                copy_of_vendored=o.path in copies)
                               for o in occs)
+    if chosen and all(o.commented for o in occs) and (ceiling is None or ceiling.severity > Severity.MEDIUM):
+        ceiling = context.Placement(Severity.MEDIUM, min(confidence, Confidence.MEDIUM),
+                                    "in a document quoted in a comment (a sample payload, not configuration)")
     if example:
         ceiling = context.Placement(Severity.LOW, Confidence.LOW, "introduced as an example or a default")
     if ceiling is not None and ceiling.severity < severity:

@@ -60,6 +60,7 @@ class Hit:
     quoted: bool = True
     verified: bool | None = None
     example: bool = False  # prose before it on the line introduces it as a sample value
+    commented: bool = False  # a member of a document quoted in a comment (a sample payload)
 
 
 class Scanner:
@@ -156,8 +157,8 @@ class Scanner:
         replaced = {d.line_start for d in derived if d.replaces_line}
         out = [h for h in hits if h.line_start not in replaced]
         for d in derived:
-            out.extend(Hit(h.rule, h.secret, d.line_start, d.column, h.quoted, h.verified, h.example)
-                       for h in self.scan(d.text))
+            out.extend(Hit(h.rule, h.secret, d.line_start, d.column, h.quoted, h.verified, h.example,
+                           h.commented) for h in self.scan(d.text))
         return out
 
     def _rule_spans(self, text: str, ls: int, idxs: set[int],
@@ -199,6 +200,7 @@ class Scanner:
                 secret, start, quoted, verified = got
                 if not self._accept(rule, secret, quoted, line):
                     continue
+                commented = False
                 if rule.kind == "generic":
                     named = m.re.groups >= 2 and m.start(1) >= 0
                     verdict = _generic_context(m.group(1) if named else "", secret, line[start + len(secret):],
@@ -206,12 +208,13 @@ class Scanner:
                     if verdict is None:
                         continue
                     example = verdict
+                    commented = filters.in_commented_document(line[:m.start(1) if named else m.start()])
                 elif rule.kind == "uri":
                     example = _uri_user(m.group(0)).lower() == secret.lower()  # postgres:postgres@, a default
                 else:
                     example = rule.kind == "specific" and filters.is_example_context(
                         text[max(cs, s + start - filters.EXAMPLE_WINDOW):s + start])
-                hit = Hit(i, secret, ls, s - cs + start + 1, quoted, verified, example)
+                hit = Hit(i, secret, ls, s - cs + start + 1, quoted, verified, example, commented)
                 found.append((rule.priority, s + start, s + start + len(secret), hit))
         if vetoed:
             found = [f for f in found if not any(f[1] < ve and vs < f[2] for vs, ve in vetoed)]

@@ -43,7 +43,8 @@ def scan_text(scanner: Scanner, path: str, text: str) -> list[Occurrence]:
         line += text.count("\n", pos, hit.line_start)
         pos = hit.line_start
         out.append(Occurrence(hit.rule, hit.secret, path, line, hit.column, None, "", "",
-                              hit.quoted, hit.verified, hit.example))
+                              hit.quoted, hit.verified, hit.example,
+                              hit.commented))
     return out
 
 

@@ -33,7 +33,8 @@ def scan_patch_text(scanner: Scanner, text: str) -> list[Occurrence]:
         if place is None:
             continue
         out.append(Occurrence(hit.rule, hit.secret, place.path, place.line, hit.column, place.commit,
-                              place.author, place.date, hit.quoted, hit.verified, hit.example))
+                              place.author, place.date, hit.quoted, hit.verified, hit.example,
+                              hit.commented))
     return out
 
 

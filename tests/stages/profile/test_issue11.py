@@ -210,8 +210,15 @@ def test_app_kind_typology_with_evidence(tmp_path: Path, readme: str, extra: dic
 
 
 def test_hospital_front_end_has_a_data_map_and_a_kind(tmp_path: Path) -> None:
-    """A TypeScript front end keeps its records as interfaces in ``model/``: they are the data map."""
+    """A TypeScript front end keeps its records as interfaces in ``model/`` and stores them through
+    repositories: the persisted ones are the data map."""
     facts = build_profile(_write(tmp_path, {
+        "src/shared/db/PatientRepository.ts": "import Patient from '../model/Patient'\n"
+                                              "class PatientRepository extends Repository<Patient> {\n"
+                                              "  constructor() { super('patient', relationalDb) }\n}\n",
+        "src/shared/db/stores.ts": "export const meds = db.collection<Medication>('medications')\n"
+                                   "export const dx = new Repository<Diagnosis>('diagnosis')\n"
+                                   "export const v = new Repository<Visit>('visit')\n",
         "README.md": "# Ward\nFront end of an offline-first hospital information system.\n",
         "src/shared/model/Patient.ts": "export default interface Patient extends Base {\n  givenName: string\n"
                                        "  dateOfBirth: string\n  address?: { street: string }\n  allergies?: Allergy[]\n}\n",
@@ -222,6 +229,26 @@ def test_hospital_front_end_has_a_data_map_and_a_kind(tmp_path: Path) -> None:
     assert _fields(facts, "Patient") == {"givenName": "name", "dateOfBirth": "birth_date", "address": "address",
                                          "allergies": "allergy"}
     assert facts["app_kind"]["kind"] == "ehr"
+
+
+def test_typescript_shapes_nobody_persists_are_not_tables(tmp_path: Path) -> None:
+    """Form values, search requests and view types in ``model/`` are shapes, not stored data: only
+    an interface a repository, DAO, collection or model stores is a data-map entry."""
+    facts = build_profile(_write(tmp_path, {
+        "src/features/fax/model/types.ts": "export interface FaxFormValues {\n  recipientName: string\n"
+                                           "  faxNumber: string\n}\n",
+        "src/patients/models/PatientSearchRequest.ts": "export default interface PatientSearchRequest {\n"
+                                                       "  queryString: string\n}\n",
+        "src/patients/models/Patient.ts": "export default interface Patient {\n  givenName: string\n"
+                                          "  dateOfBirth: string\n}\n",
+        "src/patients/PatientList.tsx": "const rows: Array<Patient> = []\nuseState<PatientSearchRequest>()\n"
+                                        "const form = useForm<FaxFormValues>()\n",
+        "src/db/dexie.ts": "import Dexie, { Table } from 'dexie'\nclass Db extends Dexie {\n"
+                           "  patients!: Table<Patient, string>\n}\n",
+    }))
+    tables = _tables(facts)
+    assert set(tables) == {"Patient"}
+    assert tables["Patient"]["store_kind"] == "database"
 
 
 def test_no_health_signal_is_general(tmp_path: Path) -> None:

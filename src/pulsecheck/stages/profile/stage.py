@@ -71,7 +71,8 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
             docs[entry.path] = text[:200_000]
     stack_facts = stack.facts()
     data_map = datamap.build()
-    return ProfileFacts.of(stack_facts, classify_app(docs, data_map, stack_facts, own_code), data_map).to_json()
+    app_kind = classify_app(docs, datamap.domain_map(data_map), stack_facts, own_code)
+    return ProfileFacts.of(stack_facts, app_kind, data_map).to_json()
 
 
 def _note_skip(skip: Skip, exclude: Sequence[str], note: Callable[[str], None]) -> None:

@@ -50,6 +50,10 @@ class DataMapBuilder:
         """Sequelize is a dependency (package.json) or imported somewhere: ``x.init`` may be a model."""
         self.js_maybe_sequelize: list[tuple[str, str]] = []
         """JS files with ``.define(``/``.init(`` but no Sequelize import, re-read if the project has it."""
+        self.ts_models: list[Table] = []
+        """TypeScript interfaces of ``models/`` directories: listed only if the code persists them."""
+        self.persisted: set[str] = set()
+        """Type names the app's code stores through a repository, DAO, collection or model."""
 
     def add(self, rel: str, text: str, test: bool = False) -> None:
         """Feed one file (repo-relative path and its text); ``test``: the file index calls it test code."""
@@ -59,6 +63,8 @@ class DataMapBuilder:
                 self.not_app_files += 1
             else:
                 self._dispatch(rel, name, text)
+                if name.endswith((".ts", ".tsx", ".js", ".mjs", ".cjs")):
+                    self.persisted |= js_orm.persisted_types(text)
         except (SyntaxError, ValueError, RecursionError, yaml.YAMLError, TypeError, AttributeError, KeyError,
                 IndexError) as exc:  # one odd file never sinks the data map
             line = getattr(exc, "lineno", None)
@@ -89,7 +95,7 @@ class DataMapBuilder:
         elif name.endswith((".ts", ".js", ".mjs", ".cjs")) and not name.endswith(".d.ts") and _JS_HINT.search(text):
             self._js(rel, text)
         elif name.endswith((".ts", ".tsx")) and js_orm.MODEL_DIR.search(rel):
-            self.tables += js_orm.parse_ts_models(rel, text)
+            self.ts_models += js_orm.parse_ts_models(rel, text)
         elif name == "package.json" and _SEQUELIZE_DEP.search(text):
             self.sequelize_project = True
         elif name.endswith((".graphql", ".gql", ".graphqls")):
@@ -140,9 +146,31 @@ class DataMapBuilder:
         return [t for rel, text in self.js_maybe_sequelize for t in js_orm.parse_js(rel, text, project_sequelize=True)
                 if t.source == "sequelize"]
 
+    def _persisted_ts_models(self) -> list[Table]:
+        """A TypeScript model interface is a data-map entry only when the code persists it (a
+        repository, DAO, collection or model of that type); form values, search requests and
+        view types are shapes, not stored data."""
+        out = []
+        for t in self.ts_models:
+            if t.name in self.persisted:
+                t.store, t.store_kind = "app:repositories", "database"
+                out.append(t)
+        return out
+
     def build(self) -> DataMap:
-        tables = self.tables + self._late_sequelize() + PythonResolver(self.py).tables() + self._jpa_tables()
+        tables = (self.tables + self._late_sequelize() + PythonResolver(self.py).tables() + self._jpa_tables()
+                  + self._persisted_ts_models())
         return data_map(tables, self.fhir, self.not_app_files)
+
+    def domain_map(self, stored: DataMap) -> DataMap:
+        """What the app handles, for its kind: the data map plus the TypeScript model shapes it
+        does not persist (a front end's ``Diagnosis``, ``CarePlan`` say it is clinical even when
+        only the server stores them). Call after :meth:`build`."""
+        shapes = [t for t in self.ts_models if t.store_kind == "api"]
+        if not shapes:
+            return stored
+        extra = data_map(shapes, {}, 0)
+        return DataMap(stored.all_tables + extra.all_tables, stored.fhir_resources, stored.example_files_skipped)
 
 
 def _dedupe(tables: Iterable[Table]) -> list[Table]:

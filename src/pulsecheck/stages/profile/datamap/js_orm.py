@@ -157,10 +157,33 @@ _TS_SHAPE = re.compile(r"^[ \t]*(?:export[ \t]+)?(?:default[ \t]+)?(?:interface[
 _TS_MEMBER = re.compile(r"^[ \t]*(?:readonly[ \t]+)?['\"]?(\w+)['\"]?[?!]?[ \t]*:[ \t]*([^;\n]+)", re.M)
 
 
+# A type the code persists: the type argument of a repository, DAO, collection or model class
+# (``class PatientRepository extends Repository<Patient>``, ``db.collection<Visit>("visits")``,
+# ``model<IUser>("User", schema)``, Dexie's ``Table<Friend, number>``), or the entity given to
+# TypeORM's ``getRepository(Patient)`` / ``@InjectRepository(Patient)``.
+_PERSIST_GENERIC = re.compile(r"\b(?:\w*Repository|Repo|Dao|DAO|\w*Collection|collection|[Mm]odel|PouchDB\.Database)"
+                              r"[ \t]*<[ \t]*(\w+)")
+_PERSIST_CALL = re.compile(r"\b(?:getRepository|getMongoRepository|getCustomRepository|InjectRepository|InjectModel)"
+                           r"[ \t]*\([ \t]*(\w+)")
+_DEXIE_TABLE = re.compile(r"\bTable[ \t]*<[ \t]*(\w+)")
+
+
+def persisted_types(text: str) -> set[str]:
+    """Names of the types ``text`` stores through a repository, DAO, collection or model."""
+    out = {m.group(1) for m in _PERSIST_GENERIC.finditer(text)}
+    out.update(m.group(1) for m in _PERSIST_CALL.finditer(text))
+    if "dexie" in text.lower():
+        out.update(m.group(1) for m in _DEXIE_TABLE.finditer(text))
+    return out
+
+
 def parse_ts_models(rel: str, text: str) -> list[Table]:
     """Interfaces and object types in a ``models/`` (or ``entities/``) directory: the records a
-    front end or an offline-first app keeps (HospitalRun's ``Patient``, ``Diagnosis``...). They
-    are data shapes, like API types, so their store kind is ``api``."""
+    front end or an offline-first app keeps (HospitalRun's ``Patient``, ``Diagnosis``...).
+
+    They are candidates only: a TypeScript interface describes a shape (a form's values, a search
+    request, an API payload) and is a data-map entry only when the code persists it (see
+    :func:`persisted_types`; the builder keeps those). Their store kind is ``api`` until then."""
     src = Source(text)
     shapes = list(_TS_SHAPE.finditer(text))
     starts = [m.start() for m in shapes]

@@ -1,9 +1,16 @@
-"""A self-contained HTML page for auditors: summary cards, stages, findings, compliance, profile.
+"""A self-contained HTML page a CTO can forward and an engineer can fix from.
 
-Findings come first, grouped by rule: what a rule means (its CWE, OWASP, HIPAA and GDPR
-mapping, its fix) is said once per group, and each finding is one compact row, so 5,000
-findings stay well under 2 MB. The compliance tables count findings and link to the rule
-groups, never to thousands of single findings; every count is the same number everywhere.
+Sections, in order: the executive summary (risk rating with its method, severity and stage
+charts as inline SVG, the top five risks in plain words); the app profile and data map; the
+third-party processors and the agreements they need; the findings grouped by stage then rule,
+with offline filters; the HIPAA, GDPR and OWASP Top 10 tables; the OWASP checklist; the
+history trend; the stages with their (collapsed) notes; the command, settings and version.
+
+What a rule means (CWE, OWASP, HIPAA, GDPR, why it matters for health data, the fix,
+references) is said once per rule group, and each finding is one compact row whose details
+(evidence, data-flow path, HTTP exchange and curl, occurrences, age) fold out, so 5,000
+findings stay under 2 MB. The compliance tables count findings and link to the rule groups,
+never to thousands of single findings; every count is the same number everywhere.
 
 Rendered by jinja2 with autoescape on (a scanned repository is hostile input, and bandit's
 HTML report shows what happens when only part of it is escaped). The page loads nothing
@@ -17,7 +24,7 @@ import base64
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -25,6 +32,8 @@ from importlib.resources import files
 import jinja2
 
 from pulsecheck.model import FileLocation, Finding, Report
+from pulsecheck.reporters import html_sections as sections
+from pulsecheck.reporters import html_summary as summary
 from pulsecheck.reporters.common import (
     SEVERITIES_DESC,
     count_by_stage,
@@ -41,11 +50,14 @@ from pulsecheck.textsafe import escape_surrogates, one_line, terminal_safe
 
 _PLACES = 20
 """Occurrences listed per finding on the page (the JSON and SARIF reports list them all)."""
-_PAGE_BUDGET = 1_850_000
+_PAGE_BUDGET = 1_750_000
 """Bytes the finding rows may take together: a message longer than its share is cut on the page
 (the JSON report has it whole), so even 5,000 findings with long messages stay under 2 MB."""
 _ROW_MARKUP = 215
 _FINGERPRINTS_UP_TO = 1000
+_FLOW_STEPS = 30
+"""Data-flow steps shown per finding (SARIF has the whole path)."""
+_HTTP_BYTES = 4096
 """Rows on a page that still show each fingerprint (a larger page points to the JSON report)."""
 
 
@@ -123,12 +135,69 @@ def _links(findings: Sequence[Finding], anchors: dict[str, RuleGroup]) -> list[t
 
 _TEMPLATES = files("pulsecheck.reporters").joinpath("templates")
 
+_HEALTH_WHY = {
+    "phi": "Patient data outside the protected database is a reportable breach once it leaks (HIPAA breach "
+           "notification, GDPR Art. 33): repositories are cloned to laptops, CI runners and backups.",
+    "secrets": "A leaked credential to a system holding ePHI gives an attacker the same access the app has: "
+               "every patient record it can read.",
+    "deps": "A known-vulnerable library in an app that handles ePHI is the easiest way in: exploits are public.",
+    "iac": "Cloud settings decide who can reach the stored ePHI and whether access is logged and encrypted "
+           "(HIPAA 164.312 technical safeguards).",
+    "sast": "Code that mishandles patient data leaks it to logs, third parties or attackers at scale.",
+    "dast": "Confirmed against the running app: exploitable now, by anyone who can reach it.",
+    "recon": "An exposed service or weak TLS lets an attacker read or tamper with ePHI in transit.",
+    "profile": "How data is stored decides what a single breach exposes.",
+}
+
+
+def _stage_order(report: Report, groups: Sequence[RuleGroup]) -> list[tuple[str, list[RuleGroup], int]]:
+    """(stage, its rule groups worst first, findings) in the order the stages ran."""
+    by: dict[str, list[RuleGroup]] = {}
+    for g in groups:
+        by.setdefault(g.findings[0][1].stage, []).append(g)
+    names = [s.name for s in report.stages if s.name in by] + [n for n in by if n not in {s.name for s in report.stages}]
+    return [(n, by[n], sum(g.count for g in by[n])) for n in names]
+
+
+def _renumber(ordered: Sequence[tuple[str, list[RuleGroup], int]]) -> None:
+    n = 0
+    for _, gs, _ in ordered:
+        for g in gs:
+            numbered = []
+            for _, f in g.findings:
+                n += 1
+                numbered.append((n, f))
+            g.findings = numbered
+
+
+def _flow(f: Finding) -> list[dict[str, str]]:
+    steps = f.properties.get("flow")
+    if not isinstance(steps, Sequence) or isinstance(steps, str):
+        return []
+    out = []
+    for step in list(steps)[:_FLOW_STEPS]:
+        if isinstance(step, Mapping):
+            line = step.get("line")
+            where = str(step.get("path", "?")) + (f":{line}" if isinstance(line, int) else "")
+            out.append({"where": where, "note": str(step.get("note") or "")})
+    return out
+
+
+def _http(f: Finding) -> dict[str, str] | None:
+    data = f.properties.get("http")
+    if not isinstance(data, Mapping):
+        return None
+    out = {k: str(data.get(k) or "")[:_HTTP_BYTES] for k in ("request", "response", "curl")}
+    return out if any(out.values()) else None
+
 
 def render(report: Report) -> str:
     style = _asset("report.css")
     script = _asset("report.js")
     findings = sorted_findings(report)
     groups = group_by_rule(findings)
+    ordered = _stage_order(report, groups)
+    _renumber(ordered)
     anchors = {g.rule_id: g for g in groups}
     counts = report.count_by_severity()
     by_section: dict[str, list[Finding]] = {}
@@ -137,34 +206,66 @@ def render(report: Report) -> str:
             by_section.setdefault(section, []).append(f)
     rows = sum(len(g.findings) for g in groups)
     limit = _message_limit([f for g in groups for _, f in g.findings])
+    history = sections.history_view(report)
+    by_stage = count_by_stage(report)
+    ran = {s.name for s in report.stages if s.status != "skipped"}
 
     def message(f: Finding) -> str:
         return f.message if len(f.message) <= limit else f.message[: limit - 1] + "…"
 
+    def age(f: Finding) -> str:
+        start = history.first_seen.get(f.fingerprint)
+        if start is None:
+            return ""
+        return f"open {sections.age_days(start, report.finished_at)} d (since {start.date().isoformat()})"
+
+    sev_counts = {s.value: counts[s] for s in SEVERITIES_DESC}
+    gdpr_by = gdpr_articles(report)
     page = _environment().get_template("report.html.j2").render(
         report=report,
         target=targets_line(report),
         severities=[s.value for s in SEVERITIES_DESC],
-        counts={s.value: counts[s] for s in SEVERITIES_DESC},
+        counts=sev_counts,
         total=len(findings),
-        by_stage=count_by_stage(report),
+        by_stage=by_stage,
+        rating=summary.risk_rating(report),
+        rating_method=summary.RATING_METHOD,
+        severity_chart=summary.bar_chart("Findings by severity", sev_counts, summary.SEVERITY_COLOURS),
+        stage_chart=summary.bar_chart("Findings by stage", summary.stage_counts(report.stages, by_stage)),
+        top=summary.top_risks(findings),
+        profile=sections.profile_view(report.profile),
+        agreements=sections.agreements(report),
         stages=[
             {"name": s.name, "status": s.status, "duration": f"{s.duration_s:.2f}",
              "reason": stage_reason(s), "gaps": stage_gaps(s), "notes": len(stage_notes(s))}
             for s in report.stages
         ],
+        notes=sections.notes_of(report),
         effects=[describe_effect(e) for e in report.config_effects],
-        groups=groups,
+        ordered=ordered,
+        rule_ids=[g.rule_id for g in groups],
+        rule_of=lambda rid: report.rules.get(rid),
+        health_why=_HEALTH_WHY,
         commits=lambda g, f: [c for m in g.repeats[f.fingerprint] if (c := file_commit(m))],
         places=lambda f: ", ".join(
             ("?" if o.line is None else str(o.line)) + (f"@{o.commit[:10]}" if o.commit else "")
             for o in f.occurrences[:_PLACES]),
         max_places=_PLACES,
+        flow=_flow,
+        http=_http,
+        age=age,
         message=message,
         show_fingerprints=rows <= _FINGERPRINTS_UP_TO,
         cut=sum(1 for g in groups for _, f in g.findings if len(f.message) > limit),
-        hipaa=[(c, _links(by_section.get(c.section, ()), anchors)) for c in report.compliance],
-        gdpr=[(a, len(fs), _links(fs, anchors)) for a, fs in gdpr_articles(report).items()],
+        hipaa=[(c, _links(by_section.get(c.section, ()), anchors),
+                sections.not_assessed_reason(c.section, ran) if c.status == "not-assessed" else "")
+               for c in report.compliance],
+        gdpr=[(a, title, len(fs), _links(fs, anchors)) for a, title, fs in sections.gdpr_rows(gdpr_by)],
+        owasp=sections.owasp_rows(report, findings),
+        checklist=sections.checklist(report),
+        history=history,
+        trend_chart=summary.trend_chart(history.trend),
+        command=sections.command_line(report),
         blocks=profile_blocks(report.profile),
         style=style,
         script=script,

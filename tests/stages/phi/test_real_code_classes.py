@@ -119,3 +119,57 @@ def test_library_data_dicom_and_fhir_examples() -> None:
     assert is_synthetic('"subject": {"reference": "Patient/example"}')
     assert is_synthetic("Generated patient Elroy493 Nikolaus26, born 1970-01-01")
     assert not is_synthetic("Patient John Smith, born 1970-01-01")
+
+
+def _dicom(path: Path, name: str, **extra: str) -> None:
+    pytest.importorskip("pydicom")
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.PatientName, ds.PatientID, ds.PatientBirthDate = name, "1168514", "19550625"
+    for key, value in extra.items():
+        setattr(ds, key, value)
+    ds.save_as(str(path), enforce_file_format=True)
+
+
+def test_de_identified_and_pseudonymised_dicoms_are_low_a_named_patient_stays_high(tmp_path: Path) -> None:
+    """A sample scan set with a one-word pseudonym ("CARDIX") or a file declaring itself
+    de-identified (PatientIdentityRemoved) is not a person's scan; Family^Given is."""
+    _dicom(tmp_path / "data/studies/1/IM-1.dcm", "CARDIX")
+    _dicom(tmp_path / "data/studies/2/IM-1.dcm", "Lee^Ann", PatientIdentityRemoved="YES")
+    _dicom(tmp_path / "data/studies/3/IM-1.dcm", "Lee^Ann")
+    found = {f.location.path: f for f in _run(tmp_path) if f.rule_id == "phi.dicom-patient-tags"}  # type: ignore[union-attr]
+    assert found["data/studies/1/IM-1.dcm"].severity == Severity.LOW
+    assert "pseudonymised" in found["data/studies/1/IM-1.dcm"].message
+    assert found["data/studies/2/IM-1.dcm"].severity == Severity.LOW
+    assert "de-identified" in found["data/studies/2/IM-1.dcm"].message
+    assert found["data/studies/3/IM-1.dcm"].severity >= Severity.HIGH
+
+
+def test_a_record_in_any_markdown_page_is_an_example(tmp_path: Path) -> None:
+    """A FHIR example in a guide (``TEMPLATING.md``) is documentation; the same record in a data
+    file stays high."""
+    record = '{"resourceType": "Patient", "name": [{"family": "Lee", "given": ["Ann"]}], "birthDate": "1970-01-01"}'
+    _write(tmp_path, "TEMPLATING.md", f"# Templates\n\nThe output:\n\n```json\n{record}\n```\n")
+    _write(tmp_path, "data/patient.json", record)
+    found = _run(tmp_path)
+    doc = [f for f in found if f.location.path == "TEMPLATING.md"]  # type: ignore[union-attr]
+    assert doc and all(f.severity == Severity.LOW and "example or documentation" in f.message for f in doc)
+    assert any(f.location.path == "data/patient.json" and f.severity >= Severity.HIGH  # type: ignore[union-attr]
+               for f in found)
+
+
+def test_cr_only_line_endings_count_lines(tmp_path: Path) -> None:
+    """A classic-Mac export (bare CR line ends) is read line by line: the findings name its lines."""
+    rows = ["name\tnote"] + [f"Ann Lee\tcall (617) 253-01{40 + i} or ann{i}@mail.org" for i in range(5)]
+    (tmp_path / "contacts.txt").write_bytes("\r".join(rows).encode() + b"\r")
+    found = [f for f in _run(tmp_path) if f.location.path == "contacts.txt"]  # type: ignore[union-attr]
+    assert found
+    for f in found:
+        assert f.location.line == 2, f.message  # type: ignore[union-attr]
+        assert "lines 2, 3, 4" in f.message

@@ -25,7 +25,8 @@ _SAMPLE_DIR = re.compile(r"^(?:examples?|samples?|(?:sample|example)s?[_-][\w-]+
 _RUNTIME_OUTPUT = re.compile(r"^(?:logs?|dumps?|backups?|uploads?|exports?)$|\.(?:log|dump|bak|sql\.gz)$")
 # A file named as test or sample data ("jane_smith_test_mapping.csv", "dummy-users.json").
 _TEST_NAME_WORD = re.compile(r"(?:^|[_.-])(?:test|tests|testing|sample|samples|dummy|fake|mock|mocks|fixture|fixtures)(?=[_.-])")
-_DOC_FILE = re.compile(r"^(?:readme|changelog|changes|history|contributing|code_of_conduct)(?:\.\w+)?$")
+_DOC_FILE = re.compile(r"^(?:readme|changelog|changes|history|contributing|code_of_conduct)(?:\.\w+)?$|"
+                       r"\.(?:md|mdx|markdown|rst|adoc|asciidoc|textile|rdoc)$")  # prose: its records are examples
 # Third-party JavaScript and PHP libraries committed into an application (with a version suffix
 # or not): the "vendor" directory rule of the file index does not see them under web/scripts or lib/.
 _LIBRARY_DIR = re.compile(r"^(?:dojo|dijit|dojox|jquery(?:[-.]?ui)?|ext(?:js)?|sencha[-\w]*|yui\d?|tinymce|ckeditor\d?|"
@@ -64,7 +65,7 @@ def not_patient_reason(rel: str, *, test: bool | None = None) -> str | None:
         return None
     if _setup_sql(parts):
         return SETUP_DATA
-    if any(_SAMPLE_DIR.match(p) for p in parts[:-1]) or _DOC_FILE.match(parts[-1]):
+    if any(_SAMPLE_DIR.match(p) for p in parts[:-1]) or _DOC_FILE.search(parts[-1]):
         return EXAMPLE_DATA
     return None
 

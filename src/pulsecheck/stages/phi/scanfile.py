@@ -83,9 +83,12 @@ class FileResult:
         return self.kinds.setdefault(kind, Tally())
 
 
-def _chunks(fh: BinaryIO, start: int = 0, end: int | None = None) -> Iterator[str]:
+def _chunks(fh: BinaryIO, start: int = 0, end: int | None = None, cr_only: bool = False) -> Iterator[str]:
     """Text of bytes ``[start, end)`` in pieces cut after a newline (never inside a UTF-8
-    sequence); strict decoding raises ``UnicodeDecodeError`` for a binary in disguise."""
+    sequence); strict decoding raises ``UnicodeDecodeError`` for a binary in disguise.
+
+    ``cr_only``: the file ends its lines with a bare CR (classic Mac OS exports): each CR is read
+    as a newline, so pieces stay bounded and line numbers count its lines."""
     fh.seek(start)
     left = sys.maxsize if end is None else end - start
     rest = b""
@@ -94,6 +97,8 @@ def _chunks(fh: BinaryIO, start: int = 0, end: int | None = None) -> Iterator[st
         if not block:
             break
         left -= len(block)
+        if cr_only:
+            block = block.replace(b"\r", b"\n")
         block = rest + block
         cut = block.rfind(b"\n")
         if cut < 0:
@@ -131,6 +136,7 @@ class Head:
     json_head: str = ""  # start of a .json, to see "extra data" without loading the file
     comment_syntax: tuple[str, ...] = ()  # comment openers of a source file's language
     sql: bool = False  # an SQL script or dump: SSN-shaped numbers need an SSN column or word
+    cr_only: bool = False  # lines end with a bare CR (no LF in the first block)
 
 
 _LINE_END = re.compile(r"[\r\n]")  # CR-only line endings (old Mac exports) end a header too
@@ -150,7 +156,8 @@ def read_head(path: Path, rel: str) -> Head:
         return Head(skip="minified or generated code, not scanned for PHI")
     return Head(header=_LINE_END.split(text, maxsplit=1)[0] if lower.endswith((".csv", ".tsv")) else "",
                 synthetic=detect.is_synthetic(text[:200_000]), json_head=text if lower.endswith(".json") else "",
-                comment_syntax=comments.syntax_for(lower), sql=lower.endswith(".sql"))
+                comment_syntax=comments.syntax_for(lower), sql=lower.endswith(".sql"),
+                cr_only=b"\r" in block and b"\n" not in block)
 
 
 def scan_values(path: Path, head: Head, result: FileResult, start: int = 0, end: int | None = None) -> int:
@@ -160,7 +167,7 @@ def scan_values(path: Path, head: Head, result: FileResult, start: int = 0, end:
     context = head.header.lower()
     dense = columns.plan(head.header) if head.header else None
     with path.open("rb") as fh:
-        for chunk in _chunks(fh, start, end):
+        for chunk in _chunks(fh, start, end, head.cr_only):
             found = comments.spans(chunk, head.comment_syntax)
             if dense is None or not columns.scan_chunk(chunk, line, dense, result, context):
                 scan_text_into(result, chunk, line, context, comments.membership(found),

@@ -118,5 +118,6 @@ class PhiStage:
                 t.add(1)
                 t.details |= set(tags)
                 reason = provenance.not_patient_reason(entry.path, test=entry.test) or \
-                    provenance.package_data_reason(entry.path, lambda rel: index.get(rel) is not None)
+                    provenance.package_data_reason(entry.path, lambda rel: index.get(rel) is not None) or \
+                    structured.dicom_anonymised(index.abs_path(entry))
                 yield from findings_for(entry.path, result, reason=reason)

@@ -195,6 +195,35 @@ def hl7_pids(text: str) -> tuple[int, int | None, list[str]]:
     return count, first, sorted(kinds)
 
 
+DEIDENTIFIED = "de-identified DICOM: PatientIdentityRemoved or DeidentificationMethod is set"
+PSEUDONYM = "pseudonymised DICOM sample: a one-word patient name (a real one has family^given parts)"
+_DEID_TAGS = ("PatientIdentityRemoved", "DeidentificationMethod", "DeidentificationMethodCodeSequence", "PatientName")
+
+
+def dicom_anonymised(path: Path) -> str | None:
+    """Why a DICOM's patient tags are not a person's, or None: the file declares itself
+    de-identified (PS3.15 Annex E: ``PatientIdentityRemoved`` YES, a ``DeidentificationMethod``),
+    or its PatientName is one word, neither ``Family^Given`` nor ``Family Given`` (sample sets
+    such as OsiriX's "DIASTOLIX" carry such pseudonyms)."""
+    try:
+        import pydicom
+        from pydicom.errors import InvalidDicomError
+    except ImportError:  # pragma: no cover - pydicom is a dependency
+        return None
+    try:
+        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=list(_DEID_TAGS))
+    except (InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError):
+        return None
+    removed = str(getattr(ds, "PatientIdentityRemoved", "") or "").strip().upper()
+    if removed == "YES" or getattr(ds, "DeidentificationMethod", None) or \
+            getattr(ds, "DeidentificationMethodCodeSequence", None):
+        return DEIDENTIFIED
+    name = str(getattr(ds, "PatientName", "") or "").strip().strip("^")
+    if name and "^" not in name and " " not in name and "," not in name:
+        return PSEUDONYM
+    return None
+
+
 def dicom_patient(path: Path) -> list[str] | None:
     """Populated patient tags of a DICOM file (``None`` if it is not DICOM)."""
     try:

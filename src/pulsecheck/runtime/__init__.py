@@ -11,9 +11,10 @@ from __future__ import annotations
 from pulsecheck.runtime.cpu import CpuBudget
 from pulsecheck.runtime.http import OutOfScope, Scope
 from pulsecheck.runtime.isolate import clean_env, python_argv
+from pulsecheck.runtime.net import Net, NetScope, OutOfNetScope
 from pulsecheck.runtime.pool import WorkerError, WorkerPool
 from pulsecheck.runtime.procs import Cancelled, ProcessGroup
 from pulsecheck.runtime.stage import Runtime, StageRuntime
 
-__all__ = ["Cancelled", "CpuBudget", "OutOfScope", "ProcessGroup", "Runtime", "Scope", "StageRuntime",
+__all__ = ["Cancelled", "CpuBudget", "Net", "NetScope", "OutOfNetScope", "OutOfScope", "ProcessGroup", "Runtime", "Scope", "StageRuntime",
            "WorkerError", "WorkerPool", "clean_env", "python_argv"]

@@ -11,17 +11,22 @@ import httpx
 
 from pulsecheck.runtime.cpu import CpuBudget
 from pulsecheck.runtime.http import HostLimiter, Scope, scoped_client
+from pulsecheck.runtime.net import Net, NetScope
 from pulsecheck.runtime.pool import WorkerPool
 from pulsecheck.runtime.procs import ProcessGroup
+from pulsecheck.targets import HostTarget
 
 
 class Runtime:
     """One per audit: the CPU budget, the shared per-host limits, the sources' own processes."""
 
-    def __init__(self, cpus: int | None = None, scope: Iterable[str] = ()) -> None:
+    def __init__(self, cpus: int | None = None, scope: Iterable[str] = (),
+                 hosts: Iterable[HostTarget | str] = ()) -> None:
         self.cpu = CpuBudget(cpus)
         self.limiter = HostLimiter()
         self.scope = Scope.of(scope)
+        self.net = Net(NetScope.of(hosts))
+        """Raw TCP to the audit's hosts only (``Targets.network``), with connection caps."""
         self.sources = ProcessGroup("sources")
         self._stages: dict[str, StageRuntime] = {}
         self._lock = threading.Lock()
@@ -54,6 +59,11 @@ class StageRuntime:
     @property
     def cpu(self) -> CpuBudget:
         return self.runtime.cpu
+
+    @property
+    def net(self) -> Net:
+        """Scoped raw TCP connections to the audit's hosts (runtime/net.py)."""
+        return self.runtime.net
 
     def pool(self, workers: int, *, initializer: str | None = None, initargs: tuple[Any, ...] = ()) -> WorkerPool:
         """Isolated worker processes; hold a ``cpu.lease`` for ``workers`` while using it."""

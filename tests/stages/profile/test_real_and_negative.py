@@ -194,3 +194,17 @@ def test_bad_input_is_noted_not_fatal(tmp_path: Path) -> None:
     assert all("\n" not in n for n in notes)
     read = {(t["source"], t["name"], f["name"]) for t in facts["data_map"]["tables"] for f in t["fields"]}
     assert {("prisma", "Patient", "ssn"), ("sql", "patients", "ssn")} <= read  # what could be read was
+
+
+def test_many_oversized_files_are_one_note(tmp_path: Path) -> None:
+    """Hundreds of oversized bundles are one line naming the count and the first paths, not a
+    note each (they printed before the summary)."""
+    files: dict[str, str | bytes] = {f"web/build/bundle{i}.js": "var a = 1;\n" * 600 for i in range(40)}
+    files["app/models.py"] = "from django.db import models\nclass Patient(models.Model):\n    ssn = models.CharField()\n"
+    notes: list[str] = []
+    facts = build_profile(_write(tmp_path, files), note=notes.append, max_bytes=5_000)
+    skips = [n for n in notes if "not read" in n]
+    assert len(skips) == 1, skips
+    assert skips[0].startswith("40 model, schema or code files not read by the profile (40 larger than 5000 bytes)")
+    assert "web/build/bundle" in skips[0]
+    assert any(t["name"].endswith("patient") for t in facts["data_map"]["tables"])

@@ -7,6 +7,8 @@ identity/medical co-location check, derived from the data map.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,8 +47,9 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
     datamap = DataMapBuilder(note)
     docs: dict[str, str] = {}
     own_code: list[str] = []
+    skipped: list[Skip] = []
     for skip in index.skipped:
-        _note_skip(skip, exclude, note)
+        _note_skip(skip, exclude, skipped.append)
     entries = index.files(exclude=exclude)
     installed = installed_package_dirs(e.path for e in entries)
     if installed:
@@ -56,7 +59,7 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
         entries = [e for e in entries if not under(e.path, installed)]
     for entry in entries:
         if entry.size > max_bytes:
-            _note_skip(Skip(entry.path, f"larger than {max_bytes} bytes ({entry.size})"), (), note)
+            _note_skip(Skip(entry.path, f"larger than {max_bytes} bytes ({entry.size})"), (), skipped.append)
             continue
         text = index.text(entry)
         if text is None:
@@ -69,15 +72,32 @@ def build_profile(root: Path, *, exclude: Sequence[str] = (), note: Callable[[st
         datamap.add(entry.path, text, test=entry.test)
         if DOC_FILE.search(entry.path) and entry.path.count("/") <= 2 and not sample:
             docs[entry.path] = text[:200_000]
+    _note_skips(skipped, note)
     stack_facts = stack.facts()
     data_map = datamap.build()
     app_kind = classify_app(docs, datamap.domain_map(data_map), stack_facts, own_code)
     return ProfileFacts.of(stack_facts, app_kind, data_map).to_json()
 
 
-def _note_skip(skip: Skip, exclude: Sequence[str], note: Callable[[str], None]) -> None:
+def _note_skip(skip: Skip, exclude: Sequence[str], keep: Callable[[Skip], None]) -> None:
     if skip.path.lower().endswith(_NOTED_SKIPS) and not is_vendored(skip.path) and not is_excluded(skip.path, exclude):
-        note(f"{skip.path}: not read ({skip.reason})")
+        keep(skip)
+
+
+MAX_SKIP_NOTES = 5
+
+
+def _note_skips(skipped: Sequence[Skip], note: Callable[[str], None]) -> None:
+    """A few skipped files one note each; more as one note with the count per reason and the
+    first paths, so a tree of hundreds of oversized bundles is one line, not hundreds."""
+    if len(skipped) <= MAX_SKIP_NOTES:
+        for skip in skipped:
+            note(f"{skip.path}: not read ({skip.reason})")
+        return
+    reasons = Counter(re.sub(r"\s*\(.*\)$", "", s.reason) for s in skipped)
+    note(f"{len(skipped)} model, schema or code files not read by the profile ("
+         + ", ".join(f"{n} {r}" for r, n in reasons.most_common(4)) + "): "
+         + ", ".join(s.path for s in skipped[:MAX_SKIP_NOTES]) + ", ...")
 
 
 def profile_directory(root: Path, note: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:

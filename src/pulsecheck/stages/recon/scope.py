@@ -24,7 +24,17 @@ class ScopeError(ValueError):
 @cache
 def top_ports() -> tuple[int, ...]:
     """Nmap's 1,000 most frequently open TCP ports (data/top1000_tcp.txt, with its source)."""
-    text = resources.files("pulsecheck.stages.recon").joinpath("data/top1000_tcp.txt").read_text("utf-8")
+    return _port_file("top1000_tcp.txt")
+
+
+@cache
+def default_ports() -> tuple[int, ...]:
+    """``top1000``: Nmap's 1,000 plus the datastore and clinical ports it lacks (data/extra_tcp.txt)."""
+    return tuple(sorted(set(top_ports()) | set(_port_file("extra_tcp.txt"))))
+
+
+def _port_file(name: str) -> tuple[int, ...]:
+    text = resources.files("pulsecheck.stages.recon").joinpath(f"data/{name}").read_text("utf-8")
     ports: list[int] = []
     for line in text.splitlines():
         line = line.strip()
@@ -35,9 +45,11 @@ def top_ports() -> tuple[int, ...]:
 
 
 def parse_ports(spec: str) -> tuple[int, ...]:
-    """``top1000`` | ``all`` | ``22,80,8000-8100`` -> sorted unique ports; ScopeError otherwise."""
+    """``top1000`` (with the extra ports) | ``nmap1000`` | ``all`` | ``22,80,8000-8100`` -> sorted unique ports; ScopeError otherwise."""
     text = spec.strip().lower()
     if text in ("", "top1000", "default"):
+        return default_ports()
+    if text == "nmap1000":
         return top_ports()
     if text == "all":
         return tuple(range(1, 65536))

@@ -12,7 +12,7 @@ import pytest
 
 from pulsecheck import engine
 from pulsecheck.demo.tls import accepts_tls10
-from pulsecheck.model import HostLocation, Report, Targets
+from pulsecheck.model import HostLocation, Report, Targets, UrlLocation
 from pulsecheck.runtime.net import Net, NetScope, OutOfNetScope
 from pulsecheck.settings import Settings
 from pulsecheck.stages.recon.scope import ScopeError, parse_ports, plan, top_ports
@@ -27,8 +27,8 @@ def _run(hosts: tuple[str, ...], **options: object) -> Report:
 def _by_rule(report: Report) -> dict[str, list[int | None]]:
     out: dict[str, list[int | None]] = {}
     for f in report.findings:
-        assert isinstance(f.location, HostLocation)
-        out.setdefault(f.rule_id, []).append(f.location.port)
+        if isinstance(f.location, HostLocation):
+            out.setdefault(f.rule_id, []).append(f.location.port)
     return out
 
 
@@ -65,9 +65,17 @@ def test_tls_findings_on_the_weak_port_only(scanned: Report, lab: dict[str, int]
         assert rules["recon.tls-weak-protocol-tls10"] == [lab["weak"]]
         assert rules["recon.tls-weak-protocol-tls11"] == [lab["weak"]]
     assert lab["strong"] not in rules.get("recon.tls-weak-protocol-tls10", [])
-    strong_above_low = [f for f in scanned.findings if f.location.port == lab["strong"]  # type: ignore[union-attr]
-                        and f.severity > "low" and "self-signed" not in f.rule_id and "eol" not in f.rule_id]
+    strong_above_low = [f for f in scanned.findings if isinstance(f.location, HostLocation)
+                        and f.location.port == lab["strong"] and f.severity > "low"
+                        and "self-signed" not in f.rule_id and "eol" not in f.rule_id]
     assert strong_above_low == []
+
+
+def test_shared_web_checks_on_each_http_service(scanned: Report, lab: dict[str, int]) -> None:
+    web = {(f.rule_id, f.location.url) for f in scanned.findings if isinstance(f.location, UrlLocation)}
+    assert ("recon.missing-hsts", f"https://127.0.0.1:{lab['weak']}/") in web
+    assert ("recon.missing-csp", f"http://127.0.0.1:{lab['plain']}/") in web
+    assert not any(f"127.0.0.1:{lab['redis']}" in url for _, url in web)
 
 
 def test_open_redis_cleartext_http_and_eol(scanned: Report, lab: dict[str, int]) -> None:
@@ -85,7 +93,8 @@ def test_open_redis_cleartext_http_and_eol(scanned: Report, lab: dict[str, int])
 
 def test_fingerprints_stable_across_runs(scanned: Report, lab: dict[str, int]) -> None:
     again = _run((f"127.0.0.1:{lab['redis']},{lab['plain']}",))
-    first = {f.fingerprint for f in scanned.findings if f.location.port in (lab["redis"], lab["plain"])}  # type: ignore[union-attr]
+    first = {f.fingerprint for f in scanned.findings if f.location.display().startswith(
+        (f"127.0.0.1:{lab['redis']}/", f"127.0.0.1:{lab['plain']}/", f"GET http://127.0.0.1:{lab['plain']}/"))}
     assert {f.fingerprint for f in again.findings} == first
 
 
@@ -120,7 +129,8 @@ def test_out_of_scope_never_connected(lab: dict[str, int], monkeypatch: pytest.M
     assert {a for a, _ in seen} <= {"127.0.0.1", "127.0.0.2"}
     assert {p for a, p in seen if a == "127.0.0.2"} <= {lab["plain"]}
     assert {p for a, p in seen if a == "127.0.0.1"} <= {lab["plain"], lab["weak"]}
-    assert {f.location.host for f in report.findings} <= {"127.0.0.1", "127.0.0.2"}  # type: ignore[union-attr]
+    assert {f.location.host for f in report.findings if isinstance(f.location, HostLocation)} <= {
+        "127.0.0.1", "127.0.0.2"}
 
 
 def test_net_refuses_before_connecting() -> None:

@@ -18,6 +18,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import httpx
+
 from pulsecheck.evidence import PortObservation, TlsObservation
 from pulsecheck.model import Confidence, Finding, HostLocation, Rule, Severity, Targets
 from pulsecheck.runtime.net import Net, NetScope
@@ -65,7 +67,9 @@ class ReconStage:
         return bool(targets.network)
 
     def rules(self) -> Sequence[Rule]:
-        return [r for r, _ in _catalog()]
+        from pulsecheck import webchecks
+
+        return [r for r, _ in _catalog()] + webchecks.rules(STAGE_NAME)
 
     def run(self, ctx: StageContext) -> Iterator[Finding]:
         opts = ReconOptions.model_validate(ctx.options.model_dump()) if ctx.options is not None else ReconOptions()
@@ -249,15 +253,30 @@ class ReconStage:
                                                     f"{tlscheck.policy()['name']} {tlscheck.policy()['version']}"})
 
     def _web(self, ctx: StageContext, services: list[Service], deadline: float) -> Iterator[Finding]:
-        try:
-            from pulsecheck import webchecks  # noqa: F401 - the shared passive checks (DAST's)
-        except ImportError:
-            http = [s for s in services if s.service in ("http", "https", "fhir", "elasticsearch")]
-            if http:
-                ctx.gap("recon: HTTP header checks not run: the shared web checks (pulsecheck.webchecks) "
-                        "are not installed in this version")
-            return
-        yield from ()
+        """The shared passive checks (pulsecheck.webchecks, DAST's) on ``GET /`` of every HTTP service:
+        fetched through ``ctx.runtime.http`` with the service's origin in scope; where that client
+        cannot complete the exchange (a certificate it does not trust), the probe's own response,
+        fetched through the scoped connector, is judged instead."""
+        from pulsecheck import webchecks
+
+        found: list[Finding] = []
+        for s in services:
+            if s.service not in HTTP_SERVICES or s.http is None or time.monotonic() >= deadline or ctx.cancel.is_set():
+                continue
+            url = s.origin + "/"
+            response: httpx.Response | None = None
+            if ctx.runtime is not None:
+                try:
+                    with ctx.runtime.http(extra_scope=[s.origin], timeout=5.0) as client:
+                        response = client.get(url)
+                except httpx.HTTPError:
+                    response = None
+            if response is None:
+                reply = s.http
+                response = httpx.Response(reply.status, headers=reply.headers, content=reply.body[:65536],
+                                          request=httpx.Request("GET", url))
+            found.extend(webchecks.passive_findings(response, stage=STAGE_NAME))
+        yield from webchecks.aggregate(found)
 
 
 class _StopOnCancel:

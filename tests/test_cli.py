@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from pulsecheck import __version__, engine
 from pulsecheck.cli import app
 from pulsecheck.model import Confidence, FileLocation, Finding, Rule, Severity, Targets
-from pulsecheck.reporters.interface import OutputFormat
+from pulsecheck.reporters.interface import TEXT_FORMATS, OutputFormat
 from pulsecheck.settings import Settings
 from pulsecheck.stages.interface import StageContext
 
@@ -37,7 +37,7 @@ def test_unknown_stage_is_a_usage_error(tmp_path: Path) -> None:
     assert "unknown stage" in result.stderr
 
 
-@pytest.mark.parametrize("fmt", [f for f in OutputFormat if f is not OutputFormat.TERMINAL])
+@pytest.mark.parametrize("fmt", [f for f in TEXT_FORMATS if f is not OutputFormat.TERMINAL])
 def test_every_format_is_written(tmp_path: Path, fmt: OutputFormat) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -108,13 +108,27 @@ def write_outputs(report: Report, formats: list[OutputFormat], output: str | Non
     errors: list[str] = []
     files = [f for f in formats if f is not OutputFormat.TERMINAL]
     for fmt in files:
-        text = render(report, fmt)
+        if fmt.binary:  # PDF: printed by Chromium; a missing Chromium is one line, the other formats go on
+            from pulsecheck.reporters import render_bytes
+            from pulsecheck.reporters.pdf import PdfUnavailable
+
+            try:
+                data: str | bytes = render_bytes(report, fmt)
+            except PdfUnavailable as exc:
+                errors.append(str(exc))
+                continue
+        else:
+            data = render(report, fmt)
         if output == "-":
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            if isinstance(data, bytes):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(data)
+            else:
+                sys.stdout.write(data if data.endswith("\n") else data + "\n")
             continue
         target = target_for(fmt, output, len(files) > 1)
         try:
-            write_atomic(target, text, repo=repo)
+            write_atomic(target, data, repo=repo)
         except OSError as exc:
             errors.append(f"{target}: report not written ({exc.strerror or exc})")
             continue
@@ -208,6 +222,11 @@ def audit(
     refusal = default_output_refusal(path.resolve() if path else None, formats, output)
     if refusal:  # before the audit, not after minutes of scanning
         raise fail(refusal)
+    if OutputFormat.PDF in formats:
+        from pulsecheck.reporters.pdf import missing_message
+
+        if (missing := missing_message()) is not None:
+            raise fail(missing)
     targets = Targets(path=str(path.resolve()) if path else None, urls=tuple(url or ()), hosts=tuple(host or ()))
     report = engine.run(targets, settings, make_observer(quiet))
     written = write_outputs(report, formats, output)

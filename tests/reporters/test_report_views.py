@@ -22,7 +22,7 @@ from pulsecheck.model import (
     Severity,
 )
 from pulsecheck.reporters import html, markdown, render, terminal
-from pulsecheck.reporters.interface import OutputFormat
+from pulsecheck.reporters.interface import TEXT_FORMATS, OutputFormat
 from pulsecheck.reporters.json_format import load_report
 from pulsecheck.reporters.mdtext import md
 
@@ -35,7 +35,7 @@ def _with_bad_name(report: Report) -> Report:
     return dataclasses.replace(report, findings=(f, *report.findings[1:]), warnings=(f"skipped {BAD_NAME}",))
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat))
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_a_non_utf8_file_name_renders_escaped_in_every_format(report: Report, fmt: OutputFormat) -> None:
     text = render(_with_bad_name(report), fmt)
     text.encode("utf-8")  # what the CLI writes: no UnicodeEncodeError, never a 0-byte report
@@ -94,7 +94,7 @@ EFFECT = ConfigEffect(kind="disabled-rule", setting="rules.disable", value="secr
                       source="/srv/repo/pulsecheck.toml (repository)", hidden=7)
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat))
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_settings_that_narrowed_the_audit_are_in_every_format(report: Report, fmt: OutputFormat) -> None:
     text = render(dataclasses.replace(report, config_effects=(EFFECT,)), fmt)
     if fmt is OutputFormat.JSON:

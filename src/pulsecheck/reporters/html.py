@@ -53,7 +53,7 @@ _PLACES = 20
 _PAGE_BUDGET = 1_750_000
 """Bytes the finding rows may take together: a message longer than its share is cut on the page
 (the JSON report has it whole), so even 5,000 findings with long messages stay under 2 MB."""
-_ROW_MARKUP = 215
+_ROW_MARKUP = 235
 _FINGERPRINTS_UP_TO = 1000
 _FLOW_STEPS = 30
 """Data-flow steps shown per finding (SARIF has the whole path)."""
@@ -109,7 +109,7 @@ def group_by_rule(findings: Sequence[Finding]) -> list[RuleGroup]:
 def _message_limit(rows: Sequence[Finding]) -> int:
     """The longest message a row may show so all rows fit the page budget: none is cut when
     they fit; otherwise only the longest are, all to one length (at least 60 characters)."""
-    fixed = sum(_ROW_MARKUP + len(f.location.display()) + len(f.evidence.summary()) for f in rows)
+    fixed = sum(_ROW_MARKUP + len(f.location.display()) + len(f.evidence.summary()) + _extra_bytes(f) for f in rows)
     lengths = sorted(len(f.message) for f in rows)
     room = _PAGE_BUDGET - fixed
     if sum(lengths) <= room:
@@ -122,6 +122,14 @@ def _message_limit(rows: Sequence[Finding]) -> int:
         else:
             high = mid - 1
     return low
+
+
+def _extra_bytes(f: Finding) -> int:
+    """What a row's details take besides its message: occurrences, data-flow steps, HTTP exchange."""
+    n = 12 * min(f.occurrence_count, _PLACES) if f.occurrences else 0
+    n += sum(40 + len(s["where"]) + len(s["note"]) for s in _flow(f))
+    hx = _http(f)
+    return n + (sum(len(v) for v in hx.values()) + 90 if hx else 0)
 
 
 def file_commit(f: Finding) -> str | None:

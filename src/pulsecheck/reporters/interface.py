@@ -1,4 +1,4 @@
-"""What every output format implements: a pure function from Report to text."""
+"""What every output format implements: a pure function from Report to text (PDF: to bytes)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,20 @@ class OutputFormat(enum.StrEnum):
     SARIF = "sarif"
     MARKDOWN = "markdown"
     HTML = "html"
+    PDF = "pdf"
 
     @property
     def extension(self) -> str:
-        return {"terminal": "txt", "json": "json", "sarif": "sarif", "markdown": "md", "html": "html"}[self.value]
+        return {"terminal": "txt", "json": "json", "sarif": "sarif", "markdown": "md", "html": "html",
+                "pdf": "pdf"}[self.value]
+
+    @property
+    def binary(self) -> bool:
+        """Rendered to bytes (``reporters.render_bytes``), not text: today only PDF."""
+        return self is OutputFormat.PDF
+
+
+TEXT_FORMATS = tuple(f for f in OutputFormat if not f.binary)
 
 
 class Reporter(Protocol):

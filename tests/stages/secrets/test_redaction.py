@@ -13,7 +13,7 @@ import pytest
 from pulsecheck import engine
 from pulsecheck.model import Targets
 from pulsecheck.reporters import render
-from pulsecheck.reporters.interface import OutputFormat
+from pulsecheck.reporters.interface import TEXT_FORMATS
 from pulsecheck.settings import Settings
 from pulsecheck.stages.secrets import STAGE
 from pulsecheck.suppress import write_baseline
@@ -46,7 +46,7 @@ def test_every_output_is_redacted(corpus: tuple[Path, dict], tmp_path: Path,  # 
     settings = Settings(stages=("secrets",))
     report = engine.run(Targets(path=str(repo)), settings, stages={"secrets": STAGE})
     assert len(report.findings) >= 0.98 * len(truth["secrets"])
-    outputs = {fmt.value: render(report, fmt) for fmt in OutputFormat}
+    outputs = {fmt.value: render(report, fmt) for fmt in TEXT_FORMATS}
     baseline = tmp_path / "baseline.json"
     write_baseline(report, baseline)
     outputs["baseline"] = baseline.read_text()

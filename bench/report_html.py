@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/report_html.py [--demo-pickle PATH]
 
-The synthetic report has 5,000 findings over 5 stages and 12 rules with 20,000 occurrences,
+The synthetic report has 5,000 findings over 5 stages and 60 rules with 20,000 occurrences,
 HIPAA/GDPR mappings on every finding, data-flow paths and HTTP exchanges on some, the way a
 large real audit looks. Prints bytes and the best of 3 render times for each.
 """

@@ -31,8 +31,8 @@ def test_every_vendor_entry_is_dated_sourced_and_says_how() -> None:
         assert date.fromisoformat(v.checked) <= date.today()
         assert v.sources and all(s.startswith("https://") for s in v.sources)
     assert vendor_for("Google Analytics") is vendor_for("google_analytics") is vendor_for("ga4")
-    assert vendor_for("google-analytics").baa == "no"  # type: ignore[union-attr]
-    assert vendor_for("AWS Bedrock").baa == "yes"  # type: ignore[union-attr]
+    assert vendor_for("google-analytics").baa == "no"
+    assert vendor_for("AWS Bedrock").baa == "yes"
     assert vendor_for("no-such-saas") is None
 
 

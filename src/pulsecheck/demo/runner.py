@@ -30,6 +30,7 @@ from pulsecheck.observer import Observer
 from pulsecheck.reporters import render
 from pulsecheck.reporters.interface import OutputFormat
 from pulsecheck.settings import Settings
+from pulsecheck.stages.dast.demo import demo_options as dast_demo_options
 from pulsecheck.targets import Identity, UrlTarget
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -161,7 +162,8 @@ def run_demo(fixed: bool = False, output: Path = DEFAULT_OUTPUT, observer: Obser
         hosts = tuple(f"{LOOPBACK}:{spec.port}" for spec in specs)
         with DemoServers(repo, work, specs, app_env) as servers, _loopback_without_proxy():
             tls10 = accepts_tls10(ports["https"])
-            options = {"deps": _deps_options(work, problems)}
+            options = {"deps": _deps_options(work, problems),
+                       "dast": dast_demo_options(work, DEMO_USERS["clinician"], password)}
             settings = Settings(stage_options=options, stage_timeout_s=STAGE_TIMEOUT_S,
                                 stages=stages or Settings().stages)
             people = _identities(specs[0].url, password)

@@ -85,7 +85,10 @@ class _ScopedTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-def scoped_client(scope: Scope, limiter: HostLimiter, *, timeout: float = 10.0) -> httpx.Client:
-    """An ``httpx.Client`` limited to ``scope``; redirects are not followed (check them yourself)."""
-    transport = _ScopedTransport(scope, limiter, httpx.HTTPTransport(retries=0))
+def scoped_client(scope: Scope, limiter: HostLimiter, *, timeout: float = 10.0, verify: bool = True) -> httpx.Client:
+    """An ``httpx.Client`` limited to ``scope``; redirects are not followed (check them yourself).
+
+    ``verify=False`` accepts any TLS certificate (a DAST scan of a staging app with a self-signed
+    one; the certificate itself is recon's finding)."""
+    transport = _ScopedTransport(scope, limiter, httpx.HTTPTransport(retries=0, verify=verify))
     return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False)

@@ -296,6 +296,9 @@ def powered_by(r: ResponseView, ctx: ResponseContext) -> list[Hit]:
     return out
 
 
+_STATIC = re.compile(r"(?i)\.(?:css|js|mjs|png|jpe?g|gif|svg|ico|woff2?|ttf|map)$|^/(?:openapi|swagger)\.json$")
+
+
 @predicate
 def cacheable_private(r: ResponseView, ctx: ResponseContext) -> list[Hit]:
     if not 200 <= r.status < 300 or not r.body:
@@ -303,8 +306,8 @@ def cacheable_private(r: ResponseView, ctx: ResponseContext) -> list[Hit]:
     cc = (r.header("cache-control") or "").lower()
     if "no-store" in cc:
         return []
-    private = ctx.authenticated or bool(phi_kinds(r))
-    if not private:
+    private = bool(phi_kinds(r)) or ctx.authenticated and (r.is_json or r.is_html)
+    if not private or _STATIC.search(urlsplit(r.url).path):
         return []
     why = "authenticated" if ctx.authenticated else "PHI-bearing"
     return [Hit(f"{why} response with Cache-Control: {cc or '(none)'}", "Cache-Control", "header")]
@@ -358,17 +361,40 @@ _URL_PHI_PARAM = re.compile(r"(?i)^(?:ssn|social|dob|birth_?date|date_?of_?birth
                             r"diagnosis|icd|patient_?name|first_?name|last_?name|full_?name|email|phone|address)$")
 
 
+_VALUE_SHAPES = {
+    "email": re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,24}"),
+    "ssn": re.compile(r"\d{3}-?\d{2}-?\d{4}"),
+    "dob": re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}"),
+    "phone": re.compile(r"\+?[\d ().-]{7,20}"),
+    "mrn": re.compile(r"[A-Za-z]{0,4}\d{5,12}"),
+}
+
+
+def _shape_of(name: str) -> str | None:
+    lower = name.lower().replace("_", "")
+    for kind, words in (("email", ("email",)), ("ssn", ("ssn", "social")), ("dob", ("dob", "birth")),
+                        ("phone", ("phone",)), ("mrn", ("mrn", "medicalrecord"))):
+        if any(w in lower for w in words):
+            return kind
+    return None
+
+
 @predicate
 def phi_in_url(r: ResponseView, ctx: ResponseContext) -> list[Hit]:
+    """A query value that is a person's identifier: found by the phi detectors, or named like
+    one (``ssn``, ``email``, ``dob``...) and shaped like one (a filler like ``a`` is not)."""
     from pulsecheck.stages.phi import detect
 
     query = urlsplit(r.url).query
     out = []
     for name, value in parse_qsl(query, keep_blank_values=False)[:50]:
-        kinds = sorted({h.kind for h in detect.scan(f"{name}={value}")} - {"phone"})
-        if _URL_PHI_PARAM.match(name) and value or kinds:
-            out.append(Hit(f"query parameter {name!r} carries {', '.join(kinds) or 'a personal field'}",
-                           name, "query", properties={"kinds": kinds}))
+        kinds = sorted({h.kind for h in detect.scan(f"{name}={value}") if not h.synthetic} - {"phone"})
+        shape = _shape_of(name)
+        if shape is not None and _VALUE_SHAPES[shape].fullmatch(value.strip()):
+            kinds = sorted({*kinds, shape})
+        if kinds:
+            out.append(Hit(f"query parameter {name!r} carries {', '.join(kinds)}", name, "query",
+                           properties={"kinds": kinds}))
     return out
 
 

@@ -3,7 +3,8 @@
 A list of fifteen rows that all read "Dependency with a known vulnerability" tells a reader
 nothing; a row must name its subject: the package, its version and the advisory ids; the file
 and the kind of secret; the file and how many identifiers. Several advisories of one package
-are one row under the package, and one file's history findings across commits are one row.
+are one row under the package, and one file's findings of one rule and kind are one row
+whether they were seen in the working tree, in commits of the history, or both.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ def _group_key(f: Finding) -> tuple[str, ...]:
     package = f.properties.get("package")
     if f.stage == "deps" and package:
         return ("deps", str(package), str(f.properties.get("version", "")), _path(f))
-    if isinstance(f.location, FileLocation) and f.location.commit:
-        return ("history", f.rule_id, f.location.path, f.identity)
+    if isinstance(f.location, FileLocation):
+        return ("file", f.rule_id, f.location.path, f.identity)
     return ("one", f.fingerprint, f.location.display())
 
 
@@ -62,8 +63,10 @@ def _row(members: list[Finding]) -> TopRow:
     if first.stage == "phi" and first.occurrence_count > 1:
         subject = f"{first.title}: {first.occurrence_count} in {first.location.display()}"
     if len(members) > 1:
-        commits = len({m.location.commit for m in members if isinstance(m.location, FileLocation)})
-        subject = f"{first.title} in {_path(first)} (git history, {commits} commits)"
+        commits = len({m.location.commit for m in members if isinstance(m.location, FileLocation) and m.location.commit})
+        tree = any(isinstance(m.location, FileLocation) and not m.location.commit for m in members)
+        where = f"working tree and git history, {commits} commit(s)" if tree else f"git history, {commits} commits"
+        subject = f"{first.title} in {_path(first)} ({where})"
     return TopRow(severity, confidence, first.rule_id, subject, len(members))
 
 

@@ -173,3 +173,18 @@ def test_cr_only_line_endings_count_lines(tmp_path: Path) -> None:
     for f in found:
         assert f.location.line == 2, f.message  # type: ignore[union-attr]
         assert "lines 2, 3, 4" in f.message
+
+
+def test_many_minified_bundles_are_one_note(tmp_path: Path) -> None:
+    """Forty minified bundles skipped for the same reason are one note with the count, not forty
+    lines printed before the summary; a lone skipped file still gets its own note."""
+    line = "var a=" + "1+" * 3000 + "1;"
+    for i in range(40):
+        _write(tmp_path, f"web/dist/chunk{i}.js", line * 3)
+    _write(tmp_path, "fonts/icons.svg", "<svg><path d='M 4111 1111 1111 1111'/></svg>\n")
+    settings = Settings(stages=("phi",), stage_options={"phi": {"history": False}})
+    report = engine.run(Targets(path=str(tmp_path)), settings)
+    notes = [n for n in report.stages[0].outcome.notes if "not scanned for PHI" in n]  # type: ignore[union-attr]
+    assert len(notes) == 2, notes
+    assert any(n.startswith("40 files: minified or generated code") for n in notes)
+    assert any(n.startswith("fonts/icons.svg: vector graphics") for n in notes)

@@ -7,7 +7,7 @@ at low severity, so a reviewer can confirm it is fake.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from pulsecheck.model import FileLocation, Finding, Occurrence, Rule, Severity, Targets
 from pulsecheck.saferead import ReadRefused
@@ -56,6 +56,20 @@ def findings_for(rel: str, result: FileResult, commit: str | None = None,
         )
 
 
+GROUP_NOTES_OVER = 3
+
+
+def _note_grouped(by_message: dict[str, list[str]], note: Callable[[str], None]) -> None:
+    """A few files per message one note each ("a.min.js: minified ..."), more as one note with
+    the count and the first paths: a front end's forty bundles are one line of the log."""
+    for message, paths in by_message.items():
+        if len(paths) <= GROUP_NOTES_OVER:
+            for rel in paths:
+                note(f"{rel}: {message}")
+        else:
+            note(f"{len(paths)} files: {message}: " + ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else ""))
+
+
 class PhiStage:
     """Options (``[stages.phi]``): ``history`` (scan git history, default true), ``max_bytes``
     (largest file scanned), ``exclude`` (globs), ``workers`` (processes; 0 = every core, 1 = none)."""
@@ -81,15 +95,19 @@ class PhiStage:
         if too_big:
             ctx.note(f"{len(too_big)} files over the PHI size limit ({opts.max_bytes} bytes) not scanned: "
                      + ", ".join(e.path for e in too_big[:5]) + (", ..." if len(too_big) > 5 else ""))
+        skipped: dict[str, list[str]] = {}  # one note per reason, not per file
         for outcome in scan_entries(index, entries, runtime=ctx.runtime, workers=opts.workers, cancel=ctx.cancel):
             if outcome.result is None:
-                ctx.note(outcome.note or f"{outcome.rel}: not scanned for PHI")
+                message = outcome.note or f"{outcome.rel}: not scanned for PHI"
+                prefix = f"{outcome.rel}: "
+                skipped.setdefault(message.removeprefix(prefix), []).append(outcome.rel)
                 continue
             for message in outcome.result.notes:
-                ctx.note(f"{outcome.rel}: {message}")
+                skipped.setdefault(message, []).append(outcome.rel)
             entry = index.get(outcome.rel)
             yield from findings_for(outcome.rel, outcome.result, reason=provenance.not_patient_reason(
                 outcome.rel, test=entry.test if entry is not None else None))
+        _note_grouped(skipped, ctx.note)
         if ctx.cancel.is_set():
             return
         yield from self._dicom(index, index.files(kinds=("binary",), exclude=opts.exclude), ctx)

@@ -40,8 +40,18 @@ from pulsecheck.stages.recon.scope import top_ports
 
 HOST = "127.0.0.1"
 PACKAGES = ["nmap", "testssl.sh", "nginx-light", "redis-server", "openssh-server"]
-PORTS = {"nginx-http": 18080, "nginx-https": 18443, "redis": 16379, "postgresql": 15432, "ssh": 12222,
-         "python-tls": 19443, "plain-http": 18081, "uvicorn-api": 18000}
+NAMES = ("nginx-http", "nginx-https", "redis", "postgresql", "ssh", "python-tls", "plain-http", "uvicorn-api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+PORTS = {name: _free_port() for name in NAMES}
+"""Free ports picked at start (other jobs on this machine hold fixed ones)."""
 EXPECTED = {"nginx-http": "http", "nginx-https": "https", "redis": "redis", "postgresql": "postgresql",
             "ssh": "ssh", "python-tls": "https", "plain-http": "http", "uvicorn-api": "http"}
 

@@ -90,6 +90,10 @@ class Score:
     recall_found: int
     recall_total: int
     unlabelled: tuple[Finding, ...]
+    synthetic_low: int = 0
+    """Findings labelled synthetic that were reported as such: low severity, "synthetic" in the message."""
+    synthetic_seen: int = 0
+    """Findings labelled synthetic, at any severity."""
 
     @property
     def precision(self) -> float | None:
@@ -204,10 +208,13 @@ def score(run: StageRun, labels: Labels) -> Score:
     mine = [e for e in labels.entries if str(e.get("rule_id", "")).startswith(run.stage + ".")]
     true_keys = {id(e) for e in mine if e.get("verdict") == "true"}
     found_true: set[int] = set()
-    labelled = true_hits = 0
+    labelled = true_hits = synth_low = synth_seen = 0
     unlabelled: list[Finding] = []
     for f in run.findings:
         label = labels.verdict(f)
+        if label is not None and label.get("verdict") == "synthetic":
+            synth_seen += 1
+            synth_low += rank(str(f.get("severity"))) <= rank("low") and "synthetic" in str(f.get("message", ""))
         if label is not None and id(label) in true_keys:
             found_true.add(id(label))
         sev = rank(str(f.get("severity")))
@@ -228,6 +235,8 @@ def score(run: StageRun, labels: Labels) -> Score:
         recall_found=len(found_true) + missed_found,
         recall_total=len(true_keys) + len(missed),
         unlabelled=tuple(sorted(unlabelled, key=lambda f: -rank(str(f.get("severity"))))),
+        synthetic_low=synth_low,
+        synthetic_seen=synth_seen,
     )
 
 
@@ -338,6 +347,10 @@ def print_fp_classes(classes: dict[tuple[str, str], list[str]]) -> None:
 
 def print_totals(all_scores: dict[str, list[tuple[StageRun, Score]]]) -> None:
     print("\n## totals per stage (all repositories)")
+    sl = sum(s.synthetic_low for _, s in all_scores.get("phi", []))
+    ss = sum(s.synthetic_seen for _, s in all_scores.get("phi", []))
+    if ss:
+        print(f"phi: findings labelled synthetic (patient-shaped demo/test data) reported low as synthetic: {fmt_ratio(sl, ss)}")
     print(f"{'stage':8} {'find':>7} {'med+':>7} {'floor+':>7} {'precision':>18} {'recall':>14} {'stage_s':>8} {'peakMB':>7} not-completed")
     for stage, pairs in all_scores.items():
         tf = sum(s.true_floor for _, s in pairs)

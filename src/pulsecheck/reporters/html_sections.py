@@ -14,16 +14,17 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from pulsecheck.agreements import AgreementRow, agreement_rows, processors_of
 from pulsecheck.compliance.catalog import catalogs
 from pulsecheck.compliance.mapper import normalize_owasp
 from pulsecheck.knowledge.datamap import DataMap
-from pulsecheck.model import Finding, Report, Severity
+from pulsecheck.model import Finding, Report, Rule, Severity
 from pulsecheck.reporters.common import stage_notes
 
-MAX_NOTES = 200
+MAX_NOTES = 100
 """Notes listed per stage (the count says how many; the JSON report has them all)."""
 MAX_TABLES = 200
 
@@ -188,14 +189,39 @@ def owasp_rows(report: Report, findings: Sequence[Finding]) -> list[OwaspRow]:
             counts[o] += 1
             rules.setdefault(o, {})[f.rule_id] = None
     checked: dict[str, dict[str, None]] = {}
-    for rule in report.rules.values():
+    ran = tuple(s.name for s in report.stages if s.status != "skipped")
+    for rule in (*report.rules.values(), *_stage_rules(ran)):
         for o in {c for c in (normalize_owasp(x) for x in rule.owasp) if c}:
-            checked.setdefault(o, {})[rule.stage] = None
+            if rule.stage in ran:
+                checked.setdefault(o, {})[rule.stage] = None
     for f in findings:
         for o in {c for c in (normalize_owasp(x) for x in f.owasp) if c}:
             checked.setdefault(o, {})[f.stage] = None
     return [OwaspRow(key, c.title, counts[key], tuple(rules.get(key, ())), tuple(checked.get(key, ())))
             for key, c in catalogs().owasp.items()]
+
+
+def _stage_rules(names: tuple[str, ...]) -> tuple[Rule, ...]:
+    """Every rule of the stages that ran (this version's catalogs), for what each category is
+    checked by; none when a stage cannot load (the findings' own rules still count)."""
+    if not names:
+        return ()
+    return _rules_of(names)
+
+
+@cache
+def _rules_of(names: tuple[str, ...]) -> tuple[Rule, ...]:
+    try:
+        from pulsecheck.stages.registry import discover
+
+        found = discover(names)
+        out: list[Rule] = []
+        for stage in found.stages.values():
+            with contextlib.suppress(Exception):
+                out.extend(stage.rules())
+        return tuple(out)
+    except Exception:  # noqa: BLE001 - a report is drawn even when a stage's package is broken
+        return ()
 
 
 # ---------------------------------------------------------------------------- checklist

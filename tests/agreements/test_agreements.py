@@ -30,6 +30,15 @@ def test_every_vendor_entry_is_dated_sourced_and_says_how() -> None:
         assert v.baa in ("yes", "partial", "no", "unknown") and v.baa_how and v.dpa in ("yes", "no", "unknown")
         assert date.fromisoformat(v.checked) <= date.today()
         assert v.sources and all(s.startswith("https://") for s in v.sources)
+    owner: dict[str, str] = {}
+    for v in entries:  # one name, one vendor: an alias shared by two would pick one silently
+        for alias in set(v.aliases):
+            assert owner.setdefault(alias, v.id) == v.id, f"{alias}: {owner[alias]} and {v.id}"
+    # the names the SAST stage's processor facts use
+    for service, vendor in (("google-gemini", "google-gemini-api"), ("google-vertex-ai", "google-vertex"),
+                            ("aws-ses-sns", "aws-ses-sns"), ("google-cloud-storage", "gcs"), ("new-relic", "new-relic"),
+                            ("azure-openai", "azure-openai"), ("aws-bedrock", "aws-bedrock"), ("postmark", "postmark")):
+        assert (found := vendor_for(service)) is not None and found.id == vendor, service
     assert vendor_for("Google Analytics") is vendor_for("google_analytics") is vendor_for("ga4")
     assert vendor_for("google-analytics").baa == "no"
     assert vendor_for("AWS Bedrock").baa == "yes"

@@ -197,6 +197,10 @@ def audit(
     login: Annotated[Path | None, typer.Option("--login", help="DAST identity A: login recipe (TOML).")] = None,
     login_b: Annotated[Path | None, typer.Option("--login-b", help="DAST identity B: login recipe.")] = None,
     ports: Annotated[str | None, typer.Option("--ports", help="Recon: ports ('top1000', 'all', '22,80,8000-8100').")] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="History store: sqlite:///FILE, a file path or postgresql://... (default: "
+                        "./.pulsecheck/history.sqlite; PULSECHECK_STORE, 'off' for none).")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not record this audit in the history store.")] = False,
 ) -> None:
     """Audit a repository and, when asked, its running deployment and hosts."""
     if path is None and not url and not host:
@@ -229,6 +233,11 @@ def audit(
             raise fail(missing)
     targets = Targets(path=str(path.resolve()) if path else None, urls=tuple(url or ()), hosts=tuple(host or ()))
     report = engine.run(targets, settings, make_observer(quiet))
+    from pulsecheck.store import record_for_audit, store_url
+
+    report, store_warning = record_for_audit(report, store_url(store, no_store))
+    if store_warning:
+        typer.echo(f"pulsecheck: warning: {one_line(store_warning)}", err=True)
     written = write_outputs(report, formats, output)
     if not quiet:
         typer.echo(render(report, OutputFormat.TERMINAL), err=True)

@@ -49,14 +49,28 @@ def record_and_attach(report: Report, url: str) -> tuple[Report, RunSummary, flo
     started = time.perf_counter()
     with open_store(url, repo=report.targets.path) as store:
         summary = store.record(report)
-        view = store.view(summary, (f.fingerprint for f in report.findings))
+        view = store.view(summary)
     return dataclasses.replace(report, history=view), summary, time.perf_counter() - started
 
 
+def record_for_audit(report: Report, url: str | None) -> tuple[Report, str | None]:
+    """What ``pulsecheck audit`` does after the scan: record, attach ``history``, and return the
+    report with a one-line warning when the store failed (the report is never lost to it)."""
+    if url is None:
+        return report, None
+    try:
+        with_history, _summary, _seconds = record_and_attach(report, url)
+    except StoreError as exc:
+        return report, f"history not recorded: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a store bug must not cost the user the report
+        return report, f"history not recorded: {describe(url)}: {type(exc).__name__}: {str(exc)[:200]}"
+    return with_history, None
+
+
 def attach_history(report: Report, store: Store, summary: RunSummary) -> Report:
-    return dataclasses.replace(report, history=store.view(summary, (f.fingerprint for f in report.findings)))
+    return dataclasses.replace(report, history=store.view(summary))
 
 
 __all__ = ["DEFAULT_DIR", "DEFAULT_FILE", "ENV", "HEAD_REVISION", "Diff", "RepoIdentity", "RunSummary", "Store",
            "StoreError", "StoredFinding", "attach_history", "default_url", "describe", "identify", "open_store",
-           "record_and_attach", "store_url"]
+           "record_and_attach", "record_for_audit", "store_url"]

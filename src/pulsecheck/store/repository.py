@@ -29,7 +29,6 @@ from pulsecheck.summary import SEVERITIES_DESC
 
 TREND_RUNS = 20
 """Audits in the report's trend (the last ones of the repository and branch, this one included)."""
-_CHUNK = 400
 
 
 def utc(value: datetime) -> datetime:
@@ -156,17 +155,20 @@ class Store:
 
     def _first_seen(self, conn: Connection, repo_pk: int, branch: str, fingerprints: Sequence[str],
                     when: datetime, run_id: str) -> None:
+        """Upsert keeping the earliest sighting; sorted, so concurrent writers lock rows in one
+        order (no deadlock). One statement, executed for many rows (compiled once)."""
+        if not fingerprints:
+            return
         table = FirstSeenRow.__table__
-        for i in range(0, len(fingerprints), _CHUNK):
-            stmt = self._insert(conn, table).values([
-                {"repository_id": repo_pk, "branch": branch, "fingerprint": fp, "first_seen_at": when,
-                 "run_id": run_id} for fp in fingerprints[i:i + _CHUNK]])
-            earlier = stmt.excluded.first_seen_at < table.c.first_seen_at
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["repository_id", "branch", "fingerprint"],
-                set_={"first_seen_at": case((earlier, stmt.excluded.first_seen_at), else_=table.c.first_seen_at),
-                      "run_id": case((earlier, stmt.excluded.run_id), else_=table.c.run_id)},
-                where=earlier))
+        stmt = self._insert(conn, table)
+        earlier = stmt.excluded.first_seen_at < table.c.first_seen_at
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["repository_id", "branch", "fingerprint"],
+            set_={"first_seen_at": case((earlier, stmt.excluded.first_seen_at), else_=table.c.first_seen_at),
+                  "run_id": case((earlier, stmt.excluded.run_id), else_=table.c.run_id)},
+            where=earlier)
+        conn.execute(stmt, [{"repository_id": repo_pk, "branch": branch, "fingerprint": fp, "first_seen_at": when,
+                             "run_id": run_id} for fp in fingerprints])
 
     @staticmethod
     def _insert(conn: Connection, table: Any) -> Any:
@@ -224,9 +226,11 @@ class Store:
                     fixed=tuple(sorted((f for fp, f in old.items() if fp not in new), key=order)),
                     unchanged=tuple(sorted((f for fp, f in new.items() if fp in old), key=order)))
 
-    def view(self, summary: RunSummary, fingerprints: Iterable[str], trend: int = TREND_RUNS) -> dict[str, Any]:
-        """``Report.history`` for an audit: the trend up to it and when its findings were first seen."""
-        wanted = sorted(set(fingerprints))
+    def view(self, summary: RunSummary, fingerprints: Iterable[str] | None = None,
+             trend: int = TREND_RUNS) -> dict[str, Any]:
+        """``Report.history`` for an audit: the trend up to it and when its findings (or only
+        ``fingerprints`` of them) were first seen on its repository and branch."""
+        wanted = None if fingerprints is None else set(fingerprints)
 
         def work(conn: Connection) -> dict[str, Any]:
             q = (select(RunRow.run_id, RunRow.finished_at, RunRow.counts)
@@ -237,14 +241,14 @@ class Store:
             points = [{"run_id": rid, "finished_at": utc(at).isoformat(), "counts": dict(counts or {})}
                       for rid, at, counts in conn.execute(q)]
             points.reverse()
-            repo_pk = conn.execute(select(RepositoryRow.id).where(RepositoryRow.key == summary.repository)).scalar()
-            first: dict[str, str] = {}
-            for i in range(0, len(wanted), _CHUNK):
-                rows = conn.execute(select(FirstSeenRow.fingerprint, FirstSeenRow.first_seen_at).where(
-                    FirstSeenRow.repository_id == repo_pk, FirstSeenRow.branch == summary.branch,
-                    FirstSeenRow.fingerprint.in_(wanted[i:i + _CHUNK])))
-                first.update({fp: utc(at).isoformat() for fp, at in rows})
-            return {"trend": points, "first_seen": first}
+            run = conn.execute(select(RunRow.id, RunRow.repository_id).where(RunRow.run_id == summary.run_id)).one()
+            rows = conn.execute(
+                select(FirstSeenRow.fingerprint, FirstSeenRow.first_seen_at).distinct()
+                .join(FindingRow, FindingRow.fingerprint == FirstSeenRow.fingerprint)
+                .where(FindingRow.run_pk == run.id, FirstSeenRow.repository_id == run.repository_id,
+                       FirstSeenRow.branch == summary.branch))
+            first = {fp: utc(at).isoformat() for fp, at in rows if wanted is None or fp in wanted}
+            return {"trend": points, "first_seen": dict(sorted(first.items()))}
         result: dict[str, Any] = self._run(work, "read the history", read=True)
         return result
 

@@ -147,3 +147,17 @@ def test_engine_survives_broken_processor_facts(tmp_path: Path, monkeypatch: pyt
                         stages={"sast": _FakeSast([{"service": "hotjar", "phi": True, "locations": ["a.js:1"]}])})
     assert report.findings == () and [s.status for s in report.stages] == ["completed"]
     assert any("third-party agreements not checked: RuntimeError: vendor file broken" in w for w in report.warnings)
+
+
+def test_an_unnamed_llm_endpoint_is_one_row_to_verify() -> None:
+    """As the SAST stage reports the demo clinic: PHI to an LLM endpoint read from configuration,
+    while the profile saw "LLM API over HTTP" in .env: one row, BAA needed, vendor unknown."""
+    processors = [{"service": "llm-api (configured endpoint)", "category": "llm", "locations": ["app/llm.py:27"],
+                   "phi": True, "pii": True, "flows": ["dff60864b5a50efb7fa5f337a393fe2d"]}]
+    profile = {"stack": {"llm": [{"id": "llm-http", "name": "LLM API over HTTP", "evidence": ".env"}]}}
+    rows = agreement_rows(processors, profile)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.seen_by == ("sast", "profile") and row.code_paths == ("app/llm.py:27",)
+    assert row.needs == ("BAA", "DPA") and row.baa == "unknown" and row.to_verify and not row.without_baa
+    assert agreement_findings(rows) == []  # no finding claims a vendor signs no BAA when it is not known

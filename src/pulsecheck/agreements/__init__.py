@@ -120,6 +120,12 @@ class AgreementRow:
         """PHI reaches a service whose vendor has no BAA path at all."""
         return bool(self.phi) and self.baa == "no"
 
+    @property
+    def to_verify(self) -> bool:
+        """PHI reaches a service whose BAA path is partial (some products) or not known: someone
+        must confirm the agreement covers this use before it is relied on."""
+        return bool(self.phi) and self.baa in ("partial", "unknown")
+
     def to_json(self) -> dict[str, Any]:
         v = self.vendor
         return {"service": self.service, "category": self.category, "phi": self.phi, "pii": self.pii,
@@ -131,6 +137,16 @@ class AgreementRow:
 
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+_GENERIC = {"llm-http": "llm-api", "llm-api-configured-endpoint": "llm-api", "llm-api": "llm-api"}
+"""An LLM endpoint read from configuration (SAST) and the profile's "LLM API over HTTP" are one
+unnamed service: one row."""
+
+
+def _row_key(name: str) -> str:
+    key = _key(name)
+    return _GENERIC.get(key, key)
 
 
 @cache
@@ -214,7 +230,7 @@ def agreement_rows(processors: Sequence[Mapping[str, Any]], profile: Mapping[str
     for p in processors:
         service = str(p["service"])
         vendor = vendor_for(service)
-        key = vendor.id if vendor else _key(service)
+        key = vendor.id if vendor else _row_key(service)
         category = str(p.get("category") or (vendor.category if vendor else "other"))
         row = acc.setdefault(key, _Acc(vendor.name if vendor else service, vendor.category if vendor else category,
                                        vendor))
@@ -226,7 +242,7 @@ def agreement_rows(processors: Sequence[Mapping[str, Any]], profile: Mapping[str
         for fp in p.get("flows") or ():
             row.flows[str(fp)] = None
     for det, name, evidence, vendor in sdk_services(profile):
-        key = vendor.id if vendor else _key(det)
+        key = vendor.id if vendor else _row_key(det)
         row = acc.setdefault(key, _Acc(vendor.name if vendor else name, vendor.category if vendor else "llm"
                                        if det in _llm_ids(profile) else "other", vendor))
         row.seen_by["profile"] = None

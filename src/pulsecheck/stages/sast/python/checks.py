@@ -66,7 +66,7 @@ class Checks:
             "@log": self._sel_log, "@llm-http": self._sel_llm_http, "@subprocess": self._sel_subprocess,
             "@http-url": self._sel_http_url, "@http-query": self._sel_http_query, "@response": self._sel_response,
             "@sql-method": self._sel_sql, "@redis": self._sel_redis, "@llm-sdk": self._sel_llm_sdk,
-            "@analytics": self._sel_analytics,
+            "@analytics": self._sel_analytics, "@ldap-search": self._sel_ldap,
         }
         self.call_checks: list[tuple[str, Callable[[Interp, Call], None]]] = [
             ("sast.python-weak-hash", self._weak_hash), ("sast.python-weak-random", self._weak_random),
@@ -91,8 +91,6 @@ class Checks:
                     vals = sel(it, call) if sel is not None else None
                     if vals is None:
                         continue
-                    if sink.args != ("*",):
-                        vals = [v for v in vals if v is not None] or call.select(sink.args)
                 elif sink.matches(call.full):
                     vals = call.select(sink.args)
                 else:
@@ -226,6 +224,14 @@ class Checks:
             return None
         q = call.arg(0, "sql") or call.kw("query") or call.kw("statement")
         return [q] if q is not None else []
+
+    def _sel_ldap(self, it: Interp, call: Call) -> list[Val] | None:
+        if call.method not in {"search", "search_s", "search_ext_s", "search_st", "search_ext", "search_paged"}:
+            return None
+        if not any(v.split(".")[0] in {"ldap", "ldap3"} for v in it.mod.imports.values()) or \
+                call.full.startswith(("re.", "regex.")):
+            return None
+        return [v for v in (call.arg(1), call.arg(2), call.kw("filterstr"), call.kw("search_filter")) if v is not None]
 
     def _sel_redis(self, it: Interp, call: Call) -> list[Val] | None:
         recv_cls = (call.receiver.cls if call.receiver is not None else None) or ""

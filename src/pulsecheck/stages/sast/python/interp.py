@@ -530,7 +530,8 @@ class Interp:
             v = env.get(n)
             if v is None:
                 continue
-            env[n] = v.without(kinds=("*",)) if "*" in classes else v.without(safe_for=classes)
+            env[n] = replace(v.without(kinds=("*",)), tags=v.tags - {"bodykey", "body"}) if "*" in classes \
+                else v.without(safe_for=classes)
             d = dotted(node)
             if d and d != n and d in env:
                 env[d] = env[d].without(kinds=("*",)) if "*" in classes else env[d].without(safe_for=classes)
@@ -617,7 +618,9 @@ class Interp:
                 return EMPTY
         if isinstance(node, cst.SimpleString):
             try:
-                return Val(const=node.evaluated_value, tags=frozenset({"str"}))
+                value = node.evaluated_value
+                llm = isinstance(value, str) and bool(LLM_URL.search(value))
+                return Val(const=value, tags=frozenset({"str", "llm-url"} if llm else {"str"}))
             except Exception:  # noqa: BLE001
                 return Val(tags=frozenset({"str"}))
         if isinstance(node, cst.ConcatenatedString):
@@ -657,7 +660,7 @@ class Interp:
                     fc = self.prog.phi_of(base, key)
                     if fc is not None:
                         return self._phi_src(fc, node, base)
-            return replace(base, const=NOCONST, items=None, tags=base.tags & {"str", "trace"} | (
+            return replace(base, const=NOCONST, items=None, tags=base.tags & {"str", "trace", "unverified"} | (
                 {"str"} if "request-map" in base.tags else set()), cls=base.cls if "element" in base.tags else None)
         if isinstance(node, cst.BinaryOperation):
             left = self.expr(node.left, env)
@@ -796,7 +799,7 @@ class Interp:
             return env[d]
         base = self.expr(node.value, env)
         attr = node.attr.value
-        if "import" in base.tags and base.cls:
+        if "import" in base.tags and base.cls and "request" not in base.tags:
             return self._import_val(f"{base.cls}.{attr}")
         if "request" in base.tags and attr in REQUEST_INPUTS:
             line = self.mod.line(node)
@@ -869,7 +872,10 @@ class Interp:
                 _fold_ok(left.const) and _fold_ok(right.const):
             if name == "Multiply" and (isinstance(left.const, (str, bytes, tuple)) or
                                        isinstance(right.const, (str, bytes, tuple))):
-                fn = None
+                seq, times = (left.const, right.const) if isinstance(left.const, (str, bytes, tuple)) \
+                    else (right.const, left.const)
+                if not isinstance(times, int) or len(seq) * max(times, 0) > 10_000:
+                    fn = None
             if fn is not None:
                 try:
                     res = fn(left.const, right.const)

@@ -47,7 +47,8 @@ class Src:
     """Found by the PHI name vocabulary rather than the data map (lower confidence)."""
 
     def step(self, s: Step) -> Src:
-        if self.trace and self.trace[-1].line == s.line and self.trace[-1].path == s.path:
+        if self.trace and self.trace[-1].line == s.line and self.trace[-1].path == s.path and \
+                (self.trace[-1].note == s.note or len(self.trace) > 1):
             return self
         tr = self.trace + (s,)
         if len(tr) > MAX_TRACE:

@@ -1,6 +1,9 @@
 """HTML report size and render time: the demo's report and a synthetic 5,000-finding audit.
 
-    .venv/bin/python bench/report_html.py [--demo-pickle PATH]
+    .venv/bin/python bench/report_html.py [--demo-pickle PATH] [--before REF]
+
+``--before REF`` renders the same reports with html.py and its templates as of git REF too
+(interleaved, so a busy machine slows both alike), for before/after numbers.
 
 The synthetic report has 5,000 findings over 5 stages and 60 rules with 20,000 occurrences,
 HIPAA/GDPR mappings on every finding, data-flow paths and HTTP exchanges on some, the way a
@@ -10,9 +13,15 @@ large real audit looks. Prints bytes and the best of 3 render times for each.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import pickle
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pulsecheck.model import (
     Completed,
@@ -70,20 +79,47 @@ def synthetic(n: int = 5000, occurrences: int = 20_000) -> Report:
                   compliance=compliance, tool_version="bench")
 
 
-def measure(name: str, report: Report) -> None:
-    best = float("inf")
-    page = ""
-    for _ in range(3):
-        t = time.perf_counter()
-        page = html.render(report)
-        best = min(best, time.perf_counter() - t)
-    print(f"{name:28} findings={len(report.findings):5}  bytes={len(page.encode()):9,}  render={best * 1000:7.1f} ms")
+def _old_renderer(ref: str) -> Callable[[Report], str]:
+    """``render`` of html.py as of ``ref``, reading that commit's templates."""
+    work = Path(tempfile.mkdtemp(prefix="pulsecheck-bench-html-"))
+    (work / "templates").mkdir()
+    for name in ("report.css", "report.js", "report.html.j2"):
+        (work / "templates" / name).write_bytes(subprocess.run(
+            ["git", "show", f"{ref}:src/pulsecheck/reporters/templates/{name}"], capture_output=True, check=True).stdout)
+    source = subprocess.run(["git", "show", f"{ref}:src/pulsecheck/reporters/html.py"], capture_output=True,
+                            check=True).stdout
+    (work / "old_html.py").write_bytes(source)
+    spec = importlib.util.spec_from_file_location("old_html", work / "old_html.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["old_html"] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    module._TEMPLATES = work / "templates"
+    render: Callable[[Report], str] = module.render
+    return render
+
+
+def measure(name: str, report: Report, before: Callable[[Report], str] | None = None) -> None:
+    renderers = {"after": html.render, **({"before": before} if before else {})}
+    best = dict.fromkeys(renderers, float("inf"))
+    size = dict.fromkeys(renderers, 0)
+    for _ in range(5):
+        for label, render in renderers.items():
+            t = time.perf_counter()
+            page = render(report)
+            best[label] = min(best[label], time.perf_counter() - t)
+            size[label] = len(page.encode())
+    for label in renderers:
+        print(f"{name:28} {label:6} findings={len(report.findings):5}  bytes={size[label]:9,}  "
+              f"render={best[label] * 1000:7.1f} ms")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--demo-pickle", help="a pickled demo Report (else the demo runs: profile phi secrets deps iac)")
+    ap.add_argument("--before", help="also render with html.py as of this git ref")
     args = ap.parse_args()
+    before = _old_renderer(args.before) if args.before else None
     if args.demo_pickle:
         with open(args.demo_pickle, "rb") as fh:
             demo: Report = pickle.load(fh)  # noqa: S301 - a file this benchmark's own run wrote
@@ -91,8 +127,8 @@ def main() -> None:
         from pulsecheck.demo.runner import run_demo
 
         demo = run_demo(stages=("profile", "phi", "secrets", "deps", "iac")).report
-    measure("demo", demo)
-    measure("synthetic 5,000 / 20,000 occ", synthetic())
+    measure("demo", demo, before)
+    measure("synthetic 5,000 / 20,000 occ", synthetic(), before)
 
 
 if __name__ == "__main__":

@@ -222,6 +222,8 @@ def render(report: Report) -> str:
         return f.message if len(f.message) <= limit else f.message[: limit - 1] + "…"
 
     def age(f: Finding) -> str:
+        if not history.first_seen:
+            return ""
         start = history.first_seen.get(f.fingerprint)
         if start is None:
             return ""

@@ -14,6 +14,7 @@ _MODULES = {
     OutputFormat.MARKDOWN: "markdown",
     OutputFormat.HTML: "html",
     OutputFormat.PDF: "pdf",
+    OutputFormat.DEFECTDOJO: "defectdojo",
 }
 
 

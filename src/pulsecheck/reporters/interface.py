@@ -15,11 +15,12 @@ class OutputFormat(enum.StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
     PDF = "pdf"
+    DEFECTDOJO = "defectdojo"
 
     @property
     def extension(self) -> str:
         return {"terminal": "txt", "json": "json", "sarif": "sarif", "markdown": "md", "html": "html",
-                "pdf": "pdf"}[self.value]
+                "pdf": "pdf", "defectdojo": "defectdojo.json"}[self.value]
 
     @property
     def binary(self) -> bool:

@@ -74,7 +74,7 @@ class Bed:
 
     def start(self) -> None:
         cert, key = write_self_signed(self.work)
-        self._nginx(cert, key)
+        self._nginx(*_rsa_self_signed(self.work))
         self._spawn("redis", ["redis-server", "--port", str(PORTS["redis"]), "--bind", HOST, "--protected-mode", "no",
                               "--save", "", "--appendonly", "no", "--dir", str(self.work)])
         self._postgres()
@@ -121,11 +121,11 @@ class Bed:
         data.mkdir()
         shutil.chown(data, "postgres")
         self.work.chmod(0o755)
-        subprocess.run(["initdb", "-D", str(data), "-A", "scram-sha-256", "--pwfile=/dev/null"], user="postgres",
-                       capture_output=True, check=False)
-        if not (data / "PG_VERSION").exists():
-            subprocess.run(["initdb", "-D", str(data), "-A", "md5", "-U", "postgres"], user="postgres",
-                           capture_output=True, check=False, input=b"")
+        pwfile = self.work / "pgpass"
+        pwfile.write_text(os.urandom(12).hex() + "\n")
+        shutil.chown(pwfile, "postgres")
+        subprocess.run(["initdb", "-D", str(data), "--auth-host=scram-sha-256", "--auth-local=peer",
+                        f"--pwfile={pwfile}"], user="postgres", capture_output=True, check=False)
         self._spawn("postgresql", [shutil.which("postgres") or "postgres", "-D", str(data), "-p",
                                    str(PORTS["postgresql"]), "-h", HOST, "-k", str(data)], user="postgres")
 
@@ -215,6 +215,28 @@ http {{
   }}
 }}
 """
+
+
+def _rsa_self_signed(directory: Path) -> tuple[Path, Path]:
+    """An RSA-2048 certificate for nginx, so static-RSA and 3DES suites can be offered."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench.invalid")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=365)).sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "rsa-cert.pem", directory / "rsa-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
 
 
 def _listening(port: int) -> bool:
@@ -322,6 +344,12 @@ def main() -> int:
             print(f"\nopen ports: pulsecheck {len(pc_services)}, nmap {len(nm_services)}; "
                   f"only pulsecheck: {sorted(set(pc_services) - set(nm_services))}, "
                   f"only nmap: {sorted(set(nm_services) - set(pc_services))}")
+            print("\npulsecheck findings by port (host findings; web-check findings counted):")
+            for port in sorted(pc_rules):
+                rules = sorted(pc_rules[port])
+                host_rules = [r for r in rules if ".tls-" not in r and not r.startswith("recon.missing-")]
+                web = [r for r in rules if r.startswith("recon.missing-") or "disclosure" in r]
+                print(f"  {port} {by_port.get(port, '?')}: {', '.join(host_rules) or '-'}; web checks: {len(web)}")
             for port in tls_ports:
                 spent, flagged, _ = testssl.get(port, (float("nan"), [], -1))
                 print(f"\nTLS {by_port[port]} ({port}): testssl.sh {spent:.1f}s, flags MEDIUM+:")

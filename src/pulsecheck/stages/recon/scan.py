@@ -21,6 +21,16 @@ from pulsecheck.stages.recon.scope import HostPlan
 
 State = Literal["open", "closed", "filtered", "skipped"]
 DISCOVERY_PORTS = 8
+LIKELY = (80, 443, 22, 3389, 445, 8080, 21, 25, 139, 135, 53, 8443, 3306, 5432)
+"""Ports tried first on each host: a live host usually accepts or refuses one of them."""
+
+
+def discovery_order(ports: tuple[int, ...]) -> tuple[int, ...]:
+    """``ports`` with the likely ones first (same set, nothing added)."""
+    present = set(ports)
+    first = [p for p in LIKELY if p in present]
+    chosen = set(first)
+    return (*first, *(p for p in ports if p not in chosen))
 
 
 @dataclass
@@ -80,15 +90,16 @@ async def scan(net: Net, plans: list[HostPlan], *, concurrency: int, timeout: fl
                deadline: float, skip_down: bool) -> list[HostScan]:
     """Scan every planned port; returns one :class:`HostScan` per address, open ports sorted."""
     results = [HostScan(p.address) for p in plans]
+    orders = [discovery_order(p.ports) for p in plans]
     split = DISCOVERY_PORTS if skip_down else 0
-    first = ((r, port) for r, p in zip(results, plans, strict=True) for port in p.ports[:split])
+    first = ((r, port) for r, o in zip(results, orders, strict=True) for port in o[:split])
     if split:
         await _pool(net, iter(first), concurrency, timeout, retries, deadline)
         for r, p in zip(results, plans, strict=True):
             if len(p.ports) > split and not r.open and not r.closed and r.filtered:
                 r.down = True
                 r.skipped += len(p.ports) - split
-    rest = ((r, port) for r, p in zip(results, plans, strict=True) if not r.down for port in p.ports[split:])
+    rest = ((r, port) for r, o in zip(results, orders, strict=True) if not r.down for port in o[split:])
     await _pool(net, iter(rest), concurrency, timeout, retries, deadline)
     for r in results:
         r.open.sort()

@@ -57,7 +57,8 @@ def chromium_args(binary: str, profile_dir: Path) -> list[str]:
     """The flags every headless run uses (tests drive Chromium with the same ones)."""
     args = [binary, "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--disable-extensions", "--disable-default-apps", "--no-first-run",
-            "--no-default-browser-check", "--mute-audio", "--hide-scrollbars", f"--user-data-dir={profile_dir}"]
+            "--no-default-browser-check", "--mute-audio", "--hide-scrollbars", "--disable-dev-shm-usage",
+            f"--user-data-dir={profile_dir}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses to start as root with its sandbox on
     return args

@@ -88,6 +88,12 @@ CASES: dict[str, tuple[str, Callable[[], str]]] = {
     # Mongoose
     "mongoose/schemas": ("src/m.js", lambda: _fill("", "const s = new Schema({ email: String });\n"
                                                        "mongoose.model('P', s);\n")),
+    "extjs/defines": ("app/view/A.js", lambda: _fill("", "Ext.define('App.view.A', {\n  extend: 'Ext.panel.Panel',\n"
+                                                      "  init: function() { this.callParent(); }\n});\n")),
+    "js/long-identifier": ("src/m.js", lambda: _fill("", "a" * 1000 + ".define(" + "b" * 1000 + ".init(")),
+    "ts-models/repository-generics": ("src/models/Patient.ts", lambda: _fill(
+        "export interface Patient {\n  name: string\n}\n", "class R extends Repository<Repository<Model<")),
+    "ts-models/interfaces": ("src/models/Patient.ts", lambda: _fill("", "export interface P {\n  givenName: string\n")),
     "mongoose/unclosed": ("src/m.js", lambda: _fill("", "x = new Schema({")),
     "mongoose/models": ("src/m.js", lambda: _fill("s = new Schema({a: 1});\n", "mongoose.model('a', s);")),
     # ActiveRecord

@@ -26,10 +26,10 @@ _DECORATOR = re.compile(r"@(\w+)")
 _COLUMN_DECORATORS = frozenset({"Column", "PrimaryColumn", "PrimaryGeneratedColumn", "CreateDateColumn",
                                 "UpdateDateColumn", "DeleteDateColumn", "VersionColumn", "ObjectIdColumn"})
 _TS_PROP = re.compile(r"\s*(?:(?:public|private|protected|readonly|declare)\s+)*(\w+)[?!]?[ \t]*:[ \t]*([^;=\n]+)")
-_DEFINE = re.compile(r"(\w+)\.define\s*\(\s*['\"`](\w+)['\"`]\s*,\s*\{")
-_INIT = re.compile(r"(\w+)\.init\s*\(\s*\{")
-_SCHEMA = re.compile(r"(\w+)\s*=\s*new\s+(?:mongoose\.)?Schema\s*(?:<[^>\n]{0,300}>)?\s*\(\s*\{")
-_MODEL = re.compile(r"(\w+)\.model\s*(?:<[^>\n]{0,300}>)?\s*\(\s*['\"`](\w+)['\"`]\s*,\s*(\w+)")
+_DEFINE = re.compile(r"(?<![\w$])(\w+)\.define\s*\(\s*['\"`](\w+)['\"`]\s*,\s*\{")
+_INIT = re.compile(r"(?<![\w$])(\w+)\.init\s*\(\s*\{")
+_SCHEMA = re.compile(r"(?<![\w$])(\w+)\s*=\s*new\s+(?:mongoose\.)?Schema\s*(?:<[^>\n]{0,300}>)?\s*\(\s*\{")
+_MODEL = re.compile(r"(?<![\w$])(\w+)\.model\s*(?:<[^>\n]{0,300}>)?\s*\(\s*['\"`](\w+)['\"`]\s*,\s*(\w+)")
 _KEY = re.compile(r"(?:\s|//[^\n]*+\n|/\*(?:[^*]|\*(?!/))*+(?:\*/|\Z))*+['\"]?([A-Za-z_$][\w$]*)['\"]?\s*:")
 _OBJ_TOKEN = re.compile(r"""["'`]|[{}\[\]()]|,|//|/\*""")
 SEQUELIZE_IMPORT = re.compile(r"""(?:require\s*\(\s*|from\s+|import\s+)['"](?:sequelize|sequelize-typescript)['"]""")
@@ -76,7 +76,12 @@ def object_keys(src: Source, brace: int, end: int) -> list[tuple[str, int]]:
 
 def parse_js(rel: str, text: str, project_sequelize: bool = False) -> list[Table]:
     src = Source(text)
-    starts = sorted(m.start() for rx in (_ENTITY, _DEFINE, _INIT, _SCHEMA) for m in rx.finditer(text))
+    # each pattern only where its literal occurs: an ExtJS app has thousands of files with
+    # ``Ext.define(`` and no model at all (the leading ``(?<![\w$])`` keeps each attempt to one
+    # identifier start, so a long identifier is not re-scanned from every one of its letters)
+    present = [rx for rx, lit in ((_ENTITY, "@Entity"), (_DEFINE, ".define"), (_INIT, ".init"), (_SCHEMA, "Schema"))
+               if lit in text]
+    starts = sorted(m.start() for rx in present for m in rx.finditer(text))
 
     def stop(after: int) -> int:
         """Where the next model starts: an object that never closes ends there."""
@@ -84,7 +89,7 @@ def parse_js(rel: str, text: str, project_sequelize: bool = False) -> list[Table
         return starts[i] if i < len(starts) else len(text)
 
     out: list[Table] = []
-    for m in _ENTITY.finditer(text):
+    for m in _ENTITY.finditer(text) if _ENTITY in present else ():
         opts, name = m.group(1), m.group(2)
         table_name = re.search(r"^\s*['\"`](\w+)['\"`]", opts) or re.search(r"name\s*:\s*['\"`](\w+)", opts)
         db = re.search(r"database\s*:\s*['\"`]([\w.-]+)", opts)
@@ -109,8 +114,8 @@ def parse_js(rel: str, text: str, project_sequelize: bool = False) -> list[Table
             tname = re.search(r"tableName\s*:\s*['\"`](\w+)", text[close:close + 400])
             store = f"sequelize:{option.group(1) or 'sequelize'}"
             out.append(_from_object(rel, src, brace, end, tname.group(1) if tname else m.group(1), store, "sequelize"))
-    schemas = {m.group(1): m for m in _SCHEMA.finditer(text)}
-    for m in _MODEL.finditer(text):
+    schemas = {m.group(1): m for m in _SCHEMA.finditer(text)} if _SCHEMA in present else {}
+    for m in _MODEL.finditer(text) if schemas else ():
         sm = schemas.get(m.group(3))
         if sm is None:
             continue
@@ -170,6 +175,8 @@ _DEXIE_TABLE = re.compile(r"\bTable[ \t]*<[ \t]*(\w+)")
 
 def persisted_types(text: str) -> set[str]:
     """Names of the types ``text`` stores through a repository, DAO, collection or model."""
+    if "<" not in text and "Repository" not in text and "Model" not in text:
+        return set()
     out = {m.group(1) for m in _PERSIST_GENERIC.finditer(text)}
     out.update(m.group(1) for m in _PERSIST_CALL.finditer(text))
     if "dexie" in text.lower():

@@ -54,11 +54,13 @@ _PAGE_BUDGET = 1_750_000
 """Bytes the finding rows may take together: a message longer than its share is cut on the page
 (the JSON report has it whole), so even 5,000 findings with long messages stay under 2 MB."""
 _ROW_MARKUP = 235
+"""Bytes of a finding row besides its location, evidence, message and details (measured)."""
 _FINGERPRINTS_UP_TO = 1000
+"""Rows on a page that still show each fingerprint (a larger page points to the JSON report)."""
 _FLOW_STEPS = 30
 """Data-flow steps shown per finding (SARIF has the whole path)."""
 _HTTP_BYTES = 4096
-"""Rows on a page that still show each fingerprint (a larger page points to the JSON report)."""
+"""Request, response and curl are bounded by the stages (4 KB each); kept so here too."""
 
 
 @dataclass

@@ -33,10 +33,10 @@ import httpx
 
 from pulsecheck.evidence import HttpExchange, HttpRequestExcerpt, HttpResponseExcerpt
 from pulsecheck.model import Confidence, Finding, Occurrence, Rule, Severity, UrlLocation, route_template
-from pulsecheck.webchecks.predicates import PREDICATES, ResponseContext, ResponseView
+from pulsecheck.webchecks.predicates import PREDICATES, ResponseContext, ResponseView, phi_kinds
 
 __all__ = ["Check", "ResponseContext", "ResponseView", "aggregate", "catalog", "curl_line", "http_evidence",
-           "passive_findings", "rules"]
+           "passive_findings", "phi_kinds", "rules"]
 
 MAX_URLS = 20
 """Example URLs kept in ``properties["urls"]`` of an aggregated finding."""

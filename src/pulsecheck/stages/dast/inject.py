@@ -43,6 +43,8 @@ SSTI = ("pcx{{7*191}}x", "pcx${7*191}x", "pcx<%= 7*191 %>x", "pcx#{7*191}x")
 TRAVERSAL = ("../../../../../../../../etc/passwd", "..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd", "/etc/passwd")
 PASSWD = re.compile(r"root:[^:\n]{0,40}:0:0:")
 REDIRECT_HOST = "pulsecheck.invalid"
+MAX_BODY_FIELDS = 3
+"""JSON body fields injected per operation (a create operation stores what each probe sends)."""
 FILEISH = re.compile(r"(?i)^(?:file|filename|path|page|template|doc|document|dir|folder|include|download|img|image)$")
 URLISH = re.compile(r"(?i)^(?:next|url|uri|redirect|redirect_?uri|redirect_?url|return|return_?to|return_?url"
                     r"|continue|dest|destination|goto|target|callback|webhook|feed|image_?url|avatar_?url|fetch"
@@ -115,7 +117,7 @@ def points(origin: str, ops: list[Operation], crawled: list[str], forms: list[An
         elif op.method in ("POST", "PUT", "PATCH") and not op.path_params and op.body_schema is not None:
             body = generated_body(op)
             if isinstance(body, dict):
-                for name, value in list(body.items())[:6]:
+                for name, value in list(body.items())[:MAX_BODY_FIELDS]:
                     if isinstance(value, str | int) and not isinstance(value, bool):
                         add(Point(op.method, origin + op.path, op.path, name, "body", body=dict(body)))
     from urllib.parse import parse_qsl, urlsplit
@@ -145,6 +147,7 @@ class Injector:
         self.delay_left = delay_budget
         self.canary = canary
         self.base_seconds = 0.0
+        self.known_user: str | None = None
 
     def send(self, p: Point, value: Any, *, timeout: float | None = None) -> httpx.Response | None:
         if p.where == "query":
@@ -177,6 +180,10 @@ class Injector:
                               properties={"technique": "error-based", "payload": payload})
                 found_sql = True
                 break
+        if p.where == "body":  # light set: each request may store a record
+            yield from self._ssti(p, base)
+            yield from self._nosql(p, base)
+            return
         if not found_sql:
             found = yield from self._boolean(p, base, v)
             found_sql = found
@@ -187,8 +194,6 @@ class Injector:
         yield from self._reflection(p, base)
         yield from self._time(p, base, v, "dast.os-command-injection",
                               ("{v};sleep {d}", "{v}|sleep {d}", "{v}$(sleep {d})"))
-        if p.where == "body":
-            yield from self._nosql(p, base)
 
     def _boolean(self, p: Point, base: httpx.Response, v: str) -> Generator[Finding, None, bool]:
         pairs = ((f"{v}' AND '1'='1", f"{v}' AND '1'='2"), (f"{v}%' AND 1=1 -- ", f"{v}%' AND 1=2 -- "),
@@ -221,7 +226,7 @@ class Injector:
             r = self.send(p, payload, timeout=d + 10)
             took = time.monotonic() - start
             self.delay_left -= min(took, d + 1)
-            if r is None or took < d + base_s * 0.9 + 0.1 * d:
+            if r is None or took < d * 0.95 + base_s:
                 continue
             start = time.monotonic()
             r2 = self.send(p, payload, timeout=d + 10)
@@ -231,7 +236,7 @@ class Injector:
             start = time.monotonic()
             self.send(p, quick, timeout=d + 10)
             took0 = time.monotonic() - start
-            if r2 is not None and took2 >= d and took0 < d * 0.5:
+            if r2 is not None and took2 >= d * 0.95 and took0 < d * 0.5:
                 yield self._f(rule_id, r2, p, f"{p.param}={payload!r} delayed the answer by {took:.1f}/{took2:.1f} s "
                               f"(baseline {base_s:.2f} s, zero delay {took0:.2f} s)", confidence=Confidence.MEDIUM,
                               properties={"technique": "time-based", "payload": payload})
@@ -241,11 +246,7 @@ class Injector:
         r = self.send(p, XSS_MARK)
         if r is not None and "html" in (r.headers.get("content-type") or "") and "<svg/onload=pcx7>" in r.text:
             yield self._f("dast.xss-reflected", r, p, f"{p.param} reflected unescaped into an HTML answer")
-        for payload in SSTI:
-            r = self.send(p, payload)
-            if r is not None and "pcx1337x" in r.text and "pcx1337x" not in base.text:
-                yield self._f("dast.ssti", r, p, f"{p.param}={payload!r} was evaluated (pcx1337x in the answer)")
-                break
+        yield from self._ssti(p, base)
         r = self.send(p, "pcx\r\nX-Pulsecheck-Crlf: 1")
         if r is not None and r.headers.get("x-pulsecheck-crlf") is not None:
             yield self._f("dast.crlf-injection", r, p, f"{p.param} with CR LF added a response header")
@@ -268,7 +269,18 @@ class Injector:
                 if r is not None and any(token in h for h in self.canary.hits):
                     yield self._f("dast.ssrf", r, p, f"{p.param}: the server fetched the scan's canary URL")
 
+    def _ssti(self, p: Point, base: httpx.Response) -> Iterator[Finding]:
+        for payload in SSTI[:2] if p.where == "body" else SSTI:
+            r = self.send(p, payload)
+            if r is not None and "pcx1337x" in r.text and "pcx1337x" not in base.text:
+                yield self._f("dast.ssti", r, p, f"{p.param}={payload!r} was evaluated (pcx1337x in the answer)")
+                return
+
     def _nosql(self, p: Point, base: httpx.Response) -> Iterator[Finding]:
+        user_key = next((k for k in p.body if k != p.param and re.search(r"(?i)email|user|login", k)), None)
+        if user_key is not None and self.known_user:  # an operator only bypasses a check for a real account
+            p = Point(p.method, p.url, p.route, p.param, p.where, dict(p.params), {**p.body, user_key: self.known_user})
+            base = self.send(p, self.original(p)) or base
         r = self.send(p, {"$ne": "pulsecheck-nosuchvalue"})
         if r is not None and base.status_code >= 400 and 200 <= r.status_code < 300:
             yield self._f("dast.nosql-injection", r, p, f"{p.param}={{'$ne': ...}} turned a {base.status_code} "

@@ -129,6 +129,10 @@ def scan_target(ctx: StageContext, opts: DastOptions, target: UrlTarget, stats: 
         elif len({p.who for p in principals}) < 2:
             ctx.gap(f"{origin}: authorization (BOLA) tests need two verified, distinct identities")
         main = principals[0].session if principals else first
+        if not first.anonymous:  # what the crawl saw with credentials, asked for without
+            for url, r in list(site.responses.items())[:200]:
+                if 200 <= r.status_code < 300 and webchecks.phi_kinds(webchecks.ResponseView(r)):
+                    scanner.try_send("GET", url)
         # 4. probes
         found += probes.sensitive_files(scanner, origin)
         found += probes.https_redirect(scanner, origin)
@@ -155,12 +159,13 @@ def scan_target(ctx: StageContext, opts: DastOptions, target: UrlTarget, stats: 
             canary = inject.Canary()
             injector = inject.Injector(scanner, main, delay=opts.time_delay, delay_budget=opts.delay_budget,
                                        canary=canary)
+            known = next((str(p.profile["email"]) for p in principals if isinstance(p.profile.get("email"), str)), None)
+            injector.known_user = known
             for point in inject.points(origin, ops, crawled, site.forms):
                 if scanner.out_of_budget:
                     break
                 found += injector.run(point)
             found += inject.path_traversal_routes(scanner, origin, main)
-            known = next((str(p.profile["email"]) for p in principals if isinstance(p.profile.get("email"), str)), None)
             found += inject.login_checks(scanner, origin, ops, known, opts.login_burst)
             for p in principals[:2]:
                 found += authz.mass_assignment(scanner, origin, ops, p)

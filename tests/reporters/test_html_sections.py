@@ -71,14 +71,24 @@ def test_rating_is_the_worst_sure_severity_with_low_confidence_one_level_lower()
     assert "none" in clean and "No finding." in clean
 
 
-def test_top_risks_are_five_in_plain_words_naming_their_subject() -> None:
-    findings = tuple(_finding(i, Severity.HIGH, stage="secrets", rule_id=f"secrets.k{i}",
-                              location=FileLocation(f"deploy/{i}.env", 1)) for i in range(7))
-    page = html.render(_report(findings))
-    top = re.findall(r"<li><b class=\"badge sev-high\">high</b> (.*?)</li>", _section(page, "summary"), re.S)
-    assert len(top) == 5
-    assert all("A password or access key is written into the code" in t for t in top)
-    assert "deploy/0.env:1" in top[0]
+def test_top_risks_are_five_distinct_risks_in_plain_words_naming_their_places() -> None:
+    keys = tuple(_finding(i, Severity.CRITICAL, stage="secrets", rule_id=f"secrets.k{i}",
+                          location=FileLocation(f"deploy/{i}.env", 1)) for i in range(7))
+    others = (_finding(10, Severity.HIGH, stage="deps", rule_id="deps.vulnerable-package",
+                       location=FileLocation("requirements.txt", 2)),
+              _finding(11, Severity.HIGH, stage="iac", rule_id="iac.s3-public", location=FileLocation("main.tf", 5)),
+              _finding(12, Severity.MEDIUM, stage="phi", rule_id="phi.ssn", location=FileLocation("x.csv", 1)),
+              _finding(13, Severity.MEDIUM, stage="profile", rule_id="profile.colocated",
+                       location=FileLocation("m.py", 1)),
+              _finding(14, Severity.LOW, stage="sast", rule_id="sast.log", location=FileLocation("a.py", 1)))
+    page = html.render(_report(keys + others))
+    top = re.findall(r"<li><b class=\"badge sev-(\w+)\">\w+</b> (.*?)</li>", _section(page, "summary"), re.S)
+    assert [sev for sev, _ in top] == ["critical", "high", "high", "medium", "medium"]
+    first = _text(top[0][1])
+    assert first.startswith("A password or access key is written into the code")
+    assert "deploy/0.env:1; " in first and "and 4 more" in first and "7 findings" in first
+    assert "known security flaw" in top[1][1] and "door open" in top[2][1] and "Real patient data" in top[3][1]
+    assert "sast" not in _text(top[4][1]) and "identities and their medical records" in top[4][1]
 
 
 def test_profile_data_map_verdict_and_what_the_app_kind_implies() -> None:

@@ -85,24 +85,39 @@ class PlainRisk:
     severity: str
     headline: str
     """What it is, in plain words (our own text)."""
-    subject: str
-    """Where and what exactly (from the scan: escape it)."""
+    subjects: tuple[str, ...]
+    """Where and what exactly, up to three (from the scan: escape them)."""
+    more: int
+    """Further rows of the same kind not named."""
     count: int
+    """Findings the risk stands for."""
+
+
+_SUBJECTS = 3
 
 
 def top_risks(findings: Sequence[Finding]) -> list[PlainRisk]:
-    """The five worst rows (grouped as the terminal's top findings), each in plain words."""
+    """The five worst distinct risks in plain words: the top rows (grouped as the terminal's top
+    findings, worst first) that say the same thing to a reader are one risk naming its places,
+    so four leaked keys do not push the vulnerable library and the public bucket off the list."""
     firsts: dict[str, Finding] = {}
     for f in findings:
         firsts.setdefault(f.rule_id, f)
-    out = []
-    for row in top_rows(findings)[:_TOP]:
+    risks: dict[str, tuple[str, list[str], int]] = {}
+    for row in top_rows(findings):
         rule = "deps.vulnerable-package" if row.label.startswith("deps: ") else row.label
         first = firsts.get(rule)
         stage = first.stage if first else rule.split(".", 1)[0]
         headline = _PLAIN_BY_RULE.get(rule) or _PLAIN_BY_STAGE.get(stage) or (first.title if first else row.label)
-        out.append(PlainRisk(row.severity.value, headline, row.subject, row.count))
-    return out
+        if headline not in risks:
+            if len(risks) == _TOP:
+                continue
+            risks[headline] = (row.severity.value, [], 0)
+        sev, subjects, count = risks[headline]
+        subjects.append(row.subject)
+        risks[headline] = (sev, subjects, count + row.count)
+    return [PlainRisk(sev, headline, tuple(subjects[:_SUBJECTS]), max(0, len(subjects) - _SUBJECTS), count)
+            for headline, (sev, subjects, count) in risks.items()]
 
 
 def bar_chart(title: str, data: Mapping[str, int], colours: Mapping[str, str] | None = None,

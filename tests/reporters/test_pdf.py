@@ -67,6 +67,9 @@ def test_printed_pdf_of_the_demo_has_every_section(demo_report: Report, tmp_path
     assert "Patient portal" in text and "Identity and medical data are stored together" in text
     assert "secrets.aws-access-key-id" in text  # the findings themselves are printed
     assert "Findings by severity" in text and "Critical" in text
+    # printed, what each rule means and each finding's details are unfolded (on screen they fold)
+    assert "Remediation" in text and "Revoke and rotate the credential" in text
+    assert "lines (3): 2, 4, 6" in text
 
 
 def test_cli_writes_a_pdf(tmp_path: Path) -> None:

@@ -95,9 +95,9 @@ class Session(Identity):
         url = scanner.base_url.rstrip("/") + recipe.url if recipe.url.startswith("/") else recipe.url
         try:
             if recipe.kind == "form":
-                r = scanner.send("POST", url, data=values, retry_auth=False)
+                r = scanner.send("POST", url, data=values, retry_auth=False, login=True)
             else:
-                r = scanner.send("POST", url, json=values, retry_auth=False)
+                r = scanner.send("POST", url, json=values, retry_auth=False, login=True)
         except Refused:
             return False
         if not 200 <= r.status_code < 300:

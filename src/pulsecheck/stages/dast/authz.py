@@ -271,6 +271,36 @@ def _bola_route(scanner: Scanner, origin: str, op: Operation, param: str, owner:
                               f"(ids {', '.join(anon)})", properties={**props, "ids_leaked": anon})
 
 
+def unauthorized_delete(scanner: Scanner, origin: str, ops: list[Operation], principals: list[Principal],
+                        objects: Objects) -> Iterator[Finding]:
+    """With ``allow_destructive``: the reader deletes an object the owner created (never a
+    listed one: only what the scan itself made is ever deleted); the owner's read-back decides."""
+    for op in ops:
+        if op.method != "DELETE":
+            continue
+        keys = item_keys(op)
+        if not keys:
+            continue
+        param = op.path_params[0].name
+        for owner in principals:
+            for reader in principals:
+                if owner is reader or owner.who == reader.who or reader.admin:
+                    continue
+                ids = sorted({i for k in keys for i in objects.created.get(k, {}).get(owner.session.name, set())})
+                for oid in ids[:1]:
+                    url = concrete(origin, op.path, {param: oid})
+                    r = scanner.try_send("DELETE", url, identity=reader.session, destructive=True)
+                    if r is None or not 200 <= r.status_code < 300:
+                        continue
+                    after = scanner.try_send("GET", url, identity=owner.session)
+                    if after is not None and after.status_code in (404, 410):
+                        yield finding("dast.bola", r, route=op.path, parameter=param, parameter_in="path",
+                                      message=f"{reader.session.name} deleted {owner.session.name}'s object {oid} "
+                                              f"(DELETE {op.path}; the owner's read-back answered {after.status_code})",
+                                      properties={"ids_tried": [oid], "owner": owner.session.name,
+                                                  "reader": reader.session.name})
+
+
 def mass_assignment(scanner: Scanner, origin: str, ops: list[Operation], principal: Principal) -> Iterator[Finding]:
     gets = {op.path for op in ops if op.method == "GET" and not op.path_params}
     for op in ops:

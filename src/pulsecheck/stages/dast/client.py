@@ -119,10 +119,10 @@ class Scanner:
             self.refused[why] = self.refused.get(why, 0) + 1
         return Refused(why)
 
-    def _admit(self, method: str, url: str, destructive: bool) -> None:
+    def _admit(self, method: str, url: str, destructive: bool, login: bool = False) -> None:
         if not self.in_scope(url):
             raise self._refuse("out of scope")
-        if method not in SAFE_METHODS and not self.active:
+        if method not in SAFE_METHODS and not self.active and not login:
             raise self._refuse(f"{method} needs --active")
         if (method == "DELETE" or destructive) and not self.allow_destructive:
             raise self._refuse("destructive operation needs --allow-destructive")
@@ -159,12 +159,13 @@ class Scanner:
     def send(self, method: str, url: str, *, identity: Identity = ANONYMOUS, headers: Mapping[str, str] | None = None,
              params: Mapping[str, Any] | None = None, json: Any = None, content: bytes | str | None = None,
              data: Mapping[str, str] | None = None, destructive: bool = False, passive: bool = True,
-             timeout: float | None = None, retry_auth: bool = True) -> httpx.Response:
+             timeout: float | None = None, retry_auth: bool = True, login: bool = False) -> httpx.Response:
         """Send one request (raises :class:`Refused` when policy or a budget says no, or the
-        transport failed; the reason is counted in ``refused``)."""
+        transport failed; the reason is counted in ``refused``). ``login`` marks the POST of a
+        login recipe, the one non-safe request a passive scan sends."""
         method = method.upper()
         request_url = str(httpx.URL(url, params=params)) if params else url
-        self._admit(method, request_url, destructive)
+        self._admit(method, request_url, destructive, login)
         hdrs: dict[str, str] = {"User-Agent": USER_AGENT}
         identity.apply(hdrs)
         if headers:

@@ -169,6 +169,8 @@ def scan_target(ctx: StageContext, opts: DastOptions, target: UrlTarget, stats: 
             found += inject.login_checks(scanner, origin, ops, known, opts.login_burst)
             for p in principals[:2]:
                 found += authz.mass_assignment(scanner, origin, ops, p)
+            if opts.allow_destructive:
+                found += authz.unauthorized_delete(scanner, origin, ops, principals, objects)
         exchanges = [r for r in site.responses.values()]
         found += authz.excessive_exposure(exchanges, ops)
     finally:

@@ -103,7 +103,8 @@ class ReconStage:
                 ctx.gap(f"recon: {h.address}: {h.skipped} ports not scanned (time budget of {opts.max_seconds:g}s)")
         judged: set[str] = set()
         yield from self._service_findings(services, judged)
-        tls_services = [s for s in services if s.tls]
+        tls_services = [s for s in services if s.tls or (s.service == "postgresql"
+                                                         and s.details.get("ssl") == "offered")]
         if opts.tls and tls_services:
             yield from self._tls(ctx, net, tls_services, opts, deadline, judged)
         if opts.http_checks:
@@ -209,7 +210,8 @@ class ReconStage:
     def _tls(self, ctx: StageContext, net: Net, services: list[Service], opts: ReconOptions, deadline: float,
              judged: set[str]) -> Iterator[Finding]:
         names = {(t.host, p) for t in ctx.targets.network for p in t.ports}
-        servers = [(s.host, s.port, _cert_name(s.host, ctx.targets, names)) for s in services]
+        servers = [(s.host, s.port, _cert_name(s.host, ctx.targets, names), "" if s.tls else "POSTGRES")
+                   for s in services]
         reports: list[tlscheck.TlsReport] = []
         error: list[BaseException] = []
 

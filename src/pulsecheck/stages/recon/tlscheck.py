@@ -211,8 +211,10 @@ def _extras(rep: TlsReport, scan: Any) -> None:
             rep.issues.append(Issue("recon.tls-insecure-renegotiation", what, what))
 
 
-def scan_all(net: Net, servers: Iterable[tuple[str, int, str]], *, timeout: float = 5.0) -> Iterator[TlsReport]:
-    """sslyze on each ``(address, port, name the certificate should carry)``; one report each."""
+def scan_all(net: Net, servers: Iterable[tuple[str, int, str, str]], *, timeout: float = 5.0) -> Iterator[TlsReport]:
+    """sslyze on each ``(address, port, name the certificate should carry, STARTTLS protocol or "")``
+    (``POSTGRES``: the PostgreSQL SSLRequest upgrade); one report each."""
+    from sslyze.connection_helpers.opportunistic_tls_helpers import ProtocolWithOpportunisticTlsEnum
     from sslyze.plugins.scan_commands import ScanCommand
     from sslyze.scanner.models import ServerScanRequest, ServerScanStatusEnum
     from sslyze.scanner.scanner import Scanner
@@ -225,14 +227,16 @@ def scan_all(net: Net, servers: Iterable[tuple[str, int, str]], *, timeout: floa
                 ScanCommand.SESSION_RENEGOTIATION}
     requests = []
     names: dict[tuple[str, int], str] = {}
-    for address, port, name in servers:
+    for address, port, name, starttls in servers:
         try:
             net.authorize(address, port)
         except OutOfNetScope as exc:
             yield TlsReport(address, port, error=str(exc))
             continue
         location = ServerNetworkLocation(hostname=address, port=port, ip_address=address)
+        upgrade = ProtocolWithOpportunisticTlsEnum(starttls) if starttls else None
         config = ServerNetworkConfiguration(tls_server_name_indication=name if not _is_ip(name) else address,
+                                            tls_opportunistic_encryption=upgrade,
                                             network_timeout=int(max(1, timeout)), network_max_retries=1)
         requests.append(ServerScanRequest(server_location=location, network_configuration=config,
                                           scan_commands=commands))

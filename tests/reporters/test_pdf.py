@@ -102,3 +102,17 @@ def test_without_chromium_pdf_is_one_clear_line_before_the_audit(tmp_path: Path,
     monkeypatch.setenv("PULSECHECK_CHROMIUM", str(tmp_path / "no-such-chromium"))
     result = CliRunner().invoke(app, ["audit", str(repo), "--format", "pdf", "--output", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2 and "PULSECHECK_CHROMIUM" in result.stderr and "not an executable" in result.stderr
+
+
+def test_printed_notes_stay_collapsed_and_counted(tmp_path: Path) -> None:
+    _need(find_chromium(), "chromium")
+    from datetime import UTC, datetime
+
+    from pulsecheck.model import Completed, StageResult, Targets
+
+    notes = tuple(f"skipped NOTE{i}.bin (binary)" for i in range(300))
+    report = Report(targets=Targets(path="/r"), started_at=datetime(2026, 1, 1, tzinfo=UTC),
+                    finished_at=datetime(2026, 1, 1, tzinfo=UTC), stages=(StageResult("phi", Completed(
+                        findings=(), notes=notes), 1.0),), findings=())
+    text = _pdf_text(render_bytes(report, OutputFormat.PDF), tmp_path)
+    assert "phi: 300 note(s)" in text and "NOTE1" not in text

@@ -115,13 +115,14 @@ def test_profile_data_map_verdict_and_what_the_app_kind_implies() -> None:
 
 
 def test_processors_table_from_sast_facts_and_profile_sdks() -> None:
+    taint = _finding(1, rule_id="sast.phi-to-analytics", location=FileLocation("web/<b>x</b>.js", 4))
     processors = [{"service": "google-analytics", "category": "analytics", "locations": ["web/<b>x</b>.js:4"],
-                   "phi": True, "pii": True, "flows": []},
+                   "phi": True, "pii": True, "flows": [taint.fingerprint, "not-in-this-report"]},
                   {"service": "openai", "category": "llm", "locations": ["app/ai.py:9"], "phi": False, "pii": True,
                    "flows": []}]
-    stages = (StageResult("sast", Completed(findings=(), facts={"processors": processors}), 1.0),)
+    stages = (StageResult("sast", Completed(findings=(taint,), facts={"processors": processors}), 1.0),)
     profile = {"stack": {"analytics": [{"id": "sentry", "name": "Sentry", "evidence": "package.json"}]}}
-    page = html.render(_report((), stages=stages, profile=profile))
+    page = html.render(_report((taint,), stages=stages, profile=profile))
     part = _section(page, "processors")
     text = _text(part)
     assert "web/<b>x</b>.js:4" in text and "<b>x</b>" not in part  # escaped
@@ -130,6 +131,8 @@ def test_processors_table_from_sast_facts_and_profile_sdks() -> None:
     ga, ai, sentry = (_text(r) for r in rows)
     assert ga.startswith("Google Analytics seen by sast analytics yes yes") and "BAA, DPA no Google does not" in ga
     assert 'class="cmp-gap"' in part  # PHI to a vendor without a BAA path stands out
+    assert '<a href="#r-1">sast.phi-to-analytics</a> (1)' in part  # the taint path that gets it there
+    assert '<tbody id="r-1" data-stage="sast" data-rule="sast.phi-to-analytics">' in page
     assert "OpenAI API" in ai and " no yes " in ai and " DPA yes " in ai
     assert "Sentry seen by profile" in sentry and "unknown unknown" in sentry and "BAA?, DPA?" in sentry
     empty = _text(_section(html.render(_report(())), "processors"))

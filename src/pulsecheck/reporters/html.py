@@ -31,6 +31,7 @@ from importlib.resources import files
 
 import jinja2
 
+from pulsecheck.agreements import AgreementRow
 from pulsecheck.model import FileLocation, Finding, Report
 from pulsecheck.reporters import html_sections as sections
 from pulsecheck.reporters import html_summary as summary
@@ -217,6 +218,7 @@ def render(report: Report) -> str:
     rows = sum(len(g.findings) for g in groups)
     limit = _message_limit([f for g in groups for _, f in g.findings])
     history = sections.history_view(report)
+    agreement_rows = sections.agreements(report)
     by_stage = count_by_stage(report)
     ran = {s.name for s in report.stages if s.status != "skipped"}
 
@@ -230,6 +232,12 @@ def render(report: Report) -> str:
         if start is None:
             return ""
         return f"open {sections.age_days(start, report.finished_at)} d (since {start.date().isoformat()})"
+
+    by_fingerprint = {f.fingerprint: f for f in findings} if any(r.flows for r in agreement_rows) else {}
+
+    def flow_links(row: AgreementRow) -> list[tuple[str, str, int]]:
+        """The taint-path findings that end at a processor, one link per rule."""
+        return _links([by_fingerprint[fp] for fp in row.flows if fp in by_fingerprint], anchors)
 
     sev_counts = {s.value: counts[s] for s in SEVERITIES_DESC}
     gdpr_by = gdpr_articles(report)
@@ -246,7 +254,8 @@ def render(report: Report) -> str:
         stage_chart=summary.bar_chart("Findings by stage", summary.stage_counts(report.stages, by_stage)),
         top=summary.top_risks(findings),
         profile=sections.profile_view(report.profile),
-        agreements=sections.agreements(report),
+        agreements=agreement_rows,
+        flow_links=flow_links,
         stages=[
             {"name": s.name, "status": s.status, "duration": f"{s.duration_s:.2f}",
              "reason": stage_reason(s), "gaps": stage_gaps(s), "notes": len(stage_notes(s))}

@@ -216,6 +216,15 @@ class Store:
         result: list[StoredFinding] = self._run(work, "read findings", read=True)
         return result
 
+    def finding_cwes(self, run_id: str) -> list[tuple[str, list[str], str]]:
+        """(rule id, CWEs, fingerprint) of an audit's findings (the checklist's evidence)."""
+        def work(conn: Connection) -> list[tuple[str, list[str], str]]:
+            q = (select(FindingRow.rule_id, FindingRow.data, FindingRow.fingerprint)
+                 .join(RunRow, FindingRow.run_pk == RunRow.id).where(RunRow.run_id == run_id))
+            return [(rule, [str(c) for c in (data or {}).get("cwe", ())], fp) for rule, data, fp in conn.execute(q)]
+        result: list[tuple[str, list[str], str]] = self._run(work, "read findings", read=True)
+        return result
+
     def diff(self, a: RunSummary, b: RunSummary) -> Diff:
         """New, fixed and unchanged findings of ``b`` against ``a``, by fingerprint."""
         old = _by_fingerprint(self.findings(a.run_id))

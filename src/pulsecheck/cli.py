@@ -236,6 +236,9 @@ def audit(
     from pulsecheck.store import record_for_audit, store_url
 
     report, store_warning = record_for_audit(report, store_url(store, no_store))
+    from pulsecheck.checklist import attach_status
+
+    report = attach_status(report)  # the repository's pulsecheck-checklist.yaml, with this audit's evidence
     if store_warning:
         typer.echo(f"pulsecheck: warning: {one_line(store_warning)}", err=True)
     written = write_outputs(report, formats, output)

@@ -158,3 +158,17 @@ def test_a_symlinked_checklist_is_not_read_and_the_report_still_renders(tmp_path
     report = Report(targets=Targets(path=str(repo)), started_at=now, finished_at=now, stages=(), findings=())
     result = report_status(report)
     assert result is not None and "symlink" in result["error"]
+
+
+def test_audit_attaches_the_checklist_status_for_the_report(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "settings.py").write_text(KEY)
+    doc = record(build(2), "ORG-3", "pass", "IT desk")
+    (repo / "pulsecheck-checklist.yaml").write_text(dump(doc))
+    data = _audit(repo, tmp_path / "r.json", "secrets")
+    checklist = data["inputs"]["checklist"]
+    assert checklist["evidence"]["run_id"] == data["run"]["run_id"]
+    items = {i["id"]: i for i in checklist["items"]}
+    assert items["ORG-3"]["state"] == "pass" and items["ORG-3"]["manual"]["by"] == "IT desk"
+    assert items["V6.4.1"]["automated"]["status"] == "fail"

@@ -350,12 +350,26 @@ def report_status(report: Report, path: Path | None = None, today: date | None =
     return result
 
 
+def attach_status(report: Report) -> Report:
+    """``report`` with ``inputs["checklist"]`` set to :func:`report_status` when the audited
+    repository keeps a checklist (what the HTML report's checklist section shows)."""
+    import dataclasses
+
+    try:
+        result = report_status(report)
+    except Exception as exc:  # noqa: BLE001 - a checklist problem must never cost the report
+        result = {"error": f"checklist not read: {type(exc).__name__}: {one_line(str(exc))[:200]}"}
+    if result is None:
+        return report
+    return dataclasses.replace(report, inputs={**report.inputs, "checklist": result})
+
+
 def evidence_from_seen(run_id: str, finished_at: str, source: str, stages: Mapping[str, str],
                        findings: Iterable[tuple[str, Sequence[str], str]]) -> Evidence:
     return Evidence(run_id=run_id, finished_at=finished_at, source=source, stages=dict(stages),
                     findings=tuple(Seen(r, tuple(c), fp) for r, c, fp in findings))
 
 
-__all__ = ["FILENAME", "Catalog", "ChecklistError", "ChecklistFile", "Evidence", "ItemRecord", "Requirement",
+__all__ = ["FILENAME", "Catalog", "attach_status", "ChecklistError", "ChecklistFile", "Evidence", "ItemRecord", "Requirement",
            "assess", "build", "catalog", "dump", "evidence_from_seen", "item_state", "load", "record",
            "report_status", "status"]

@@ -16,6 +16,8 @@ API_CLASSES = {
     "dast.cors-reflected-origin-credentials", "dast.cookie-no-secure", "dast.cookie-no-httponly",
     "dast.missing-csp", "dast.missing-frame-options", "dast.missing-content-type-options",
     "dast.server-version-disclosure", "dast.x-powered-by-disclosure", "dast.phi-unauthenticated",
+    "dast.fhir-unauthenticated-read", "dast.fhir-compartment-leak", "dast.fhir-existence-oracle",
+    "dast.smart-configuration",
 }
 
 

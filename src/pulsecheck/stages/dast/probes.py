@@ -183,6 +183,53 @@ def fhir_unauthenticated(scanner: Scanner, base: str, doc: Any, authed: Identity
                           message=f"GET {base}/{kind} without credentials returned {len(entries)} {kind} entries")
 
 
+def _bundle_resources(r: httpx.Response | None) -> list[dict[str, Any]]:
+    if r is None or r.status_code != 200:
+        return []
+    try:
+        doc = r.json()
+    except ValueError:
+        return []
+    if not isinstance(doc, dict) or doc.get("resourceType") != "Bundle" or not isinstance(doc.get("entry"), list):
+        return []
+    return [e["resource"] for e in doc["entry"][:500] if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+
+
+def fhir_compartment(scanner: Scanner, base: str, identity: Identity, patient: str) -> Iterator[Finding]:
+    """A patient-scoped token (``patient`` claim) must only see its own compartment: searches,
+    ``_include`` and ``_revinclude`` returning another patient's resources leak."""
+    queries = (("Patient", {"_count": "10"}), ("Observation", {"_include": "Observation:subject", "_count": "20"}),
+               ("Patient", {"_revinclude": "Observation:subject", "_count": "10"}))
+    for kind, params in queries:
+        r = scanner.try_send("GET", f"{base}/{kind}", identity=identity, params=params,
+                             headers={"Accept": "application/fhir+json"})
+        others: set[str] = set()
+        for res in _bundle_resources(r):
+            if res.get("resourceType") == "Patient":
+                others.add(str(res.get("id")))
+            subject = res.get("subject")
+            ref = subject.get("reference") if isinstance(subject, dict) else None
+            if isinstance(ref, str) and ref.startswith("Patient/"):
+                others.add(ref.split("/", 1)[1])
+        others.discard(patient)
+        if others and r is not None:
+            yield finding("dast.fhir-compartment-leak", r, route=f"/{kind}", parameter=next(iter(params)),
+                          parameter_in="query", message=f"{identity.name} (patient {patient}) got resources of "
+                          f"{len(others)} other patient(s) from {kind}?{'&'.join(f'{k}={v}' for k, v in params.items())}")
+            return
+
+
+def fhir_existence_oracle(scanner: Scanner, base: str, identity: Identity, foreign_ids: list[str]) -> Iterator[Finding]:
+    """403 for another patient's record and 404 for a missing one tell an attacker which ids exist."""
+    if not foreign_ids:
+        return
+    missing = scanner.try_send("GET", f"{base}/Patient/999999999", identity=identity)
+    existing = scanner.try_send("GET", f"{base}/Patient/{foreign_ids[0]}", identity=identity)
+    if missing is not None and existing is not None and existing.status_code == 403 and missing.status_code == 404:
+        yield finding("dast.fhir-existence-oracle", existing, route="/Patient/{id}", parameter="id",
+                      parameter_in="path", message="another patient's record answers 403, a missing one 404")
+
+
 def smart_configuration(scanner: Scanner, bases: list[str]) -> Iterator[Finding]:
     for base in bases:
         r = scanner.try_send("GET", base + "/.well-known/smart-configuration")

@@ -149,6 +149,15 @@ def scan_target(ctx: StageContext, opts: DastOptions, target: UrlTarget, stats: 
             wanted = {k for op in ops if op.method == "GET" for k in authz.item_keys(op)}
             authz.create_objects(scanner, origin, ops, principals, objects, wanted)
         found += authz.bola(scanner, origin, ops, principals, objects)
+        for base, _ in bases:
+            for p in principals:
+                patient = p.claims.get("patient")
+                if isinstance(patient, str | int) and not isinstance(patient, bool):
+                    found += probes.fhir_compartment(scanner, base, p.session, str(patient))
+                seen = objects.seen.get("patient", {})
+                own = {str(patient)} if patient is not None else seen.get(p.session.name, set())
+                foreign = sorted({i for who, ids in seen.items() if who != p.session.name for i in ids} - own)
+                found += probes.fhir_existence_oracle(scanner, base, p.session, foreign)
         found += authz.broken_authentication(scanner, origin, ops, principals[0] if principals else None)
         found += authz.function_level(scanner, origin, ops, crawled, principals)
         words = site.title_words | {w for w in (urlsplit(origin).hostname or "").split(".") if len(w) > 2}

@@ -92,7 +92,9 @@ class ReconStage:
         if not plans:
             return
         deadline = time.monotonic() + opts.max_seconds
-        hosts, services = asyncio.run(self._discover(ctx, net, plans, opts, deadline))
+        timings: dict[str, float] = {}
+        ctx.facts["timings_s"] = timings
+        hosts, services = asyncio.run(self._discover(ctx, net, plans, opts, deadline, timings))
         ctx.facts["hosts"] = [{"address": h.address, "down": h.down, "open": h.open, "closed": h.closed,
                                "filtered": h.filtered, "not_scanned": h.skipped} for h in hosts]
         ctx.facts["services"] = [s.fact() for s in services]
@@ -106,9 +108,13 @@ class ReconStage:
         tls_services = [s for s in services if s.tls or (s.service == "postgresql"
                                                          and s.details.get("ssl") == "offered")]
         if opts.tls and tls_services:
+            started = time.monotonic()
             yield from self._tls(ctx, net, tls_services, opts, deadline, judged)
+            timings["tls"] = round(time.monotonic() - started, 3)
         if opts.http_checks:
+            started = time.monotonic()
             yield from self._web(ctx, services, deadline)
+            timings["web"] = round(time.monotonic() - started, 3)
         ctx.facts["assessed"] = {rid: _hipaa(rid) for rid in sorted(judged)}
         age = (date.today() - versions.as_of()).days
         if age > 180 and any(s.version for s in services):
@@ -116,11 +122,14 @@ class ReconStage:
                      "are unknown to the outdated check")
 
     async def _discover(self, ctx: StageContext, net: Net, plans: list[HostPlan], opts: ReconOptions,
-                        deadline: float) -> tuple[list[HostScan], list[Service]]:
+                        deadline: float, timings: dict[str, float]) -> tuple[list[HostScan], list[Service]]:
         net.total, net.per_host = opts.concurrency, opts.per_host
         stop = _StopOnCancel(ctx.cancel, deadline)
+        started = time.monotonic()
         hosts = await scan(net, plans, concurrency=opts.concurrency, timeout=opts.connect_timeout,
                            retries=opts.retries, deadline=stop.deadline(), skip_down=opts.skip_down_hosts)
+        timings["scan"] = round(time.monotonic() - started, 3)
+        started = time.monotonic()
         jobs = [(h.address, port) for h in hosts for port in h.open]
         services: list[Service] = []
 
@@ -144,6 +153,7 @@ class ReconStage:
             ctx.gap(f"recon: {len(unidentified)} open ports not identified within the time budget "
                     f"({', '.join(unidentified[:10])})")
         services.sort(key=lambda s: (s.host, s.port))
+        timings["identify"] = round(time.monotonic() - started, 3)
         return hosts, services
 
     def _service_findings(self, services: list[Service], judged: set[str]) -> Iterator[Finding]:

@@ -58,6 +58,9 @@ _ROW_MARKUP = 235
 """Bytes of a finding row besides its location, evidence, message and details (measured)."""
 _FINGERPRINTS_UP_TO = 1000
 """Rows on a page that still show each fingerprint (a larger page points to the JSON report)."""
+_PRINT_DETAILS_UP_TO = 500
+"""Rows whose details (evidence, path, occurrences) a printed page unfolds; a larger report prints
+one line per finding (what each rule means is printed either way), so its PDF stays printable."""
 _FLOW_STEPS = 30
 """Data-flow steps shown per finding (SARIF has the whole path)."""
 _HTTP_BYTES = 4096
@@ -277,6 +280,7 @@ def render(report: Report) -> str:
         age=age,
         message=message,
         show_fingerprints=rows <= _FINGERPRINTS_UP_TO,
+        print_details=rows <= _PRINT_DETAILS_UP_TO,
         cut=sum(1 for g in groups for _, f in g.findings if len(f.message) > limit),
         hipaa=[(c, _links(by_section.get(c.section, ()), anchors),
                 sections.not_assessed_reason(c.section, ran) if c.status == "not-assessed" else "")

@@ -21,7 +21,7 @@ from pulsecheck.model import Report
 from pulsecheck.reporters import html
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "headless_shell")
-TIMEOUT_S = 180.0
+TIMEOUT_S = 300.0
 _MAX_LOG = 300
 
 

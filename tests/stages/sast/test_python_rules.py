@@ -5,8 +5,6 @@ another module) that must not be flagged by that rule."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pulsecheck.stages.sast.catalog import python_rules

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from pulsecheck.stages.sast.catalog import SastRule, Sink
 from pulsecheck.stages.sast.python.index import dotted
 from pulsecheck.stages.sast.python.interp import (
     ANY_ORIGIN,
@@ -80,24 +81,42 @@ class Checks:
         ]
 
     # --- calls -------------------------------------------------------------------------------
+    def _index(self) -> None:
+        """Sinks by exact name, by method (``*.m``), by prefix (``m.*``), and the selectors."""
+        self._exact: dict[str, list[tuple[SastRule, Sink]]] = {}
+        self._method: dict[str, list[tuple[SastRule, Sink]]] = {}
+        self._other: list[tuple[SastRule, Sink]] = []
+        for rule in self.prog.taint_rules:
+            for sink in rule.sinks:
+                p = sink.pattern
+                if p.startswith("*.") and "." not in p[2:] and "(" not in p:
+                    self._method.setdefault(p[2:], []).append((rule, sink))
+                elif not p.startswith(("@", "*")) and not p.endswith(".*"):
+                    self._exact.setdefault(p, []).append((rule, sink))
+                else:
+                    self._other.append((rule, sink))
+
     def call(self, it: Interp, call: Call, env: dict[str, Val]) -> None:
         prog = self.prog
-        for rule in prog.taint_rules:
-            if rule.id in prog.skip_rules:
+        if not hasattr(self, "_exact"):
+            self._index()
+        cands = [*self._exact.get(call.full, ()), *self._method.get(call.method, ()), *self._other]
+        done: set[str] = set()
+        for rule, sink in cands:
+            if rule.id in prog.skip_rules or rule.id in done:
                 continue
-            for sink in rule.sinks:
-                if sink.pattern.startswith("@"):
-                    sel = self.selectors.get(sink.pattern)
-                    vals = sel(it, call) if sel is not None else None
-                    if vals is None:
-                        continue
-                elif sink.matches(call.full):
-                    vals = call.select(sink.args)
-                else:
+            if sink.pattern.startswith("@"):
+                sel = self.selectors.get(sink.pattern)
+                vals = sel(it, call) if sel is not None else None
+                if vals is None:
                     continue
-                prog.judged.add(rule.id)
-                it.sink(rule.id, vals, call.node, f"{_last(call.full)}(): {rule.rule.title.lower()}")
-                break
+            elif sink.matches(call.full):
+                vals = call.select(sink.args)
+            else:
+                continue
+            done.add(rule.id)
+            prog.judged.add(rule.id)
+            it.sink(rule.id, vals, call.node, f"{_last(call.full)}(): {rule.rule.title.lower()}")
         for rid, fn in self.call_checks:
             if rid not in prog.skip_rules:
                 fn(it, call)

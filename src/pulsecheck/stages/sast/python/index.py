@@ -5,6 +5,7 @@ is returned as a reason (the stage notes it); nothing is skipped silently."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -57,11 +58,25 @@ class Module:
             return " ".join(self.lines[line - 1].split())[:200]
         return ""
 
-    def source(self, node: cst.CSTNode) -> str:
-        try:
-            return self.tree.code_for_node(node)
-        except Exception:  # noqa: BLE001 - a node of another tree: no text
+    def source(self, node: cst.CSTNode, limit: int = 400) -> str:
+        """The node's text from the source lines (positions; no code generation), at most
+        ``limit`` characters."""
+        r = self.pos.get(node)
+        if r is None:
             return ""
+        start, end = r.start, r.end
+        if start.line == end.line:
+            return self.lines[start.line - 1][start.column:end.column][:limit] if start.line <= len(self.lines) else ""
+        parts = [self.lines[start.line - 1][start.column:]] if start.line <= len(self.lines) else []
+        size = len(parts[0]) if parts else 0
+        for ln in range(start.line + 1, min(end.line, len(self.lines) + 1)):
+            if size > limit:
+                break
+            parts.append(self.lines[ln - 1])
+            size += len(parts[-1])
+        if size <= limit and end.line <= len(self.lines):
+            parts.append(self.lines[end.line - 1][:end.column])
+        return "\n".join(parts)[:limit]
 
 
 @dataclass
@@ -94,8 +109,50 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
+MAX_DEPTH = 100
+"""Bracket nesting beyond this is not handed to libcst (its tree walks recurse per level)."""
+MAX_CHAIN = 250
+"""Operators in one logical line beyond this are not handed to libcst: its parser is
+superlinear on long operator chains (3,000 ``+`` take 15 s) and its code generator recurses."""
+LONG_LINE = 1000
+_SHAPE = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[(\[{]|[)\]}]|[\n,;:]|"""
+                    r"(?<![=!<>*/-])[-+*/%|&^](?![=*/])|\band\b|\bor\b")
+
+
+def too_complex(text: str) -> str | None:
+    """Why ``text`` is not parsed, or None. Only files with a physical line over
+    :data:`LONG_LINE` characters are scanned (one linear regex pass); multi-line chains and deep
+    nesting in ordinary files stay within libcst's bounds or end in a RecursionError note."""
+    if not text or max(map(len, text.splitlines())) <= LONG_LINE:
+        return None
+    depth = ops = 0
+    for m in _SHAPE.finditer(text):
+        c = m.group()
+        if c[0] in "'\"":
+            continue
+        if c in ",;:":
+            ops = 0
+        elif c in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"brackets nested deeper than {MAX_DEPTH}"
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        elif c == "\n":
+            if depth == 0:
+                ops = 0
+        else:
+            ops += 1
+            if ops > MAX_CHAIN:
+                return f"an expression with more than {MAX_CHAIN} operators"
+    return None
+
+
 def parse(path: str, text: str) -> Module:
     """Parse ``text``; raises ``cst.ParserSyntaxError``, ``RecursionError`` or ``ValueError``."""
+    why = too_complex(text)
+    if why is not None:
+        raise ValueError(f"too complex to parse safely: {why}")
     tree = cst.parse_module(text)
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
     pos = wrapper.resolve(PositionProvider)

@@ -11,6 +11,7 @@ name that is not UTF-8 is percent-encoded from its original bytes (``bad%FF.py``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -116,11 +117,36 @@ def _result(f: Finding, rule_index: int, root: PurePosixPath | None) -> dict[str
     if f.occurrences:
         props["occurrence_count"] = f.occurrence_count
         result["relatedLocations"] = [_related(f, o, i, root) for i, o in enumerate(f.occurrences, 1)]
+    flow = _code_flow(f.properties.get("flow"), root)
+    if flow is not None:
+        result["codeFlows"] = [flow]
     if isinstance(f.evidence, HttpExchange):
         result.update(_web(f.evidence))
     elif not isinstance(f.evidence, TextEvidence):
         props["evidence_kind"] = f.evidence.kind
     return result
+
+
+def _code_flow(flow: Any, root: PurePosixPath | None) -> dict[str, Any] | None:
+    """``properties["flow"]`` (source first: path, line, column, note) as one SARIF codeFlow."""
+    if not isinstance(flow, (list, tuple)) or not flow:
+        return None
+    steps: list[dict[str, Any]] = []
+    for step in flow:
+        if not isinstance(step, Mapping) or not isinstance(step.get("path"), str):
+            continue
+        physical: dict[str, Any] = {"artifactLocation": _artifact(step["path"], root)}
+        line, column = step.get("line"), step.get("column")
+        if isinstance(line, int) and line >= 1:
+            physical["region"] = {"startLine": line, **({"startColumn": column}
+                                                        if isinstance(column, int) and column >= 1 else {})}
+        location: dict[str, Any] = {"physicalLocation": physical}
+        if step.get("note"):
+            location["message"] = {"text": str(step["note"])[:500]}
+        steps.append({"location": location, "nestingLevel": 0, "executionOrder": len(steps) + 1})
+    if not steps:
+        return None
+    return {"threadFlows": [{"locations": steps}]}
 
 
 def _related(f: Finding, o: Occurrence, i: int, root: PurePosixPath | None) -> dict[str, Any]:

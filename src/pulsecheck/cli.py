@@ -300,11 +300,31 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. secret
                 ]
                 if rule.remediation:
                     lines += ["", f"Remediation: {rule.remediation}"]
+                lines += _rule_examples(rule)
                 if rule.references:
                     lines += ["", "References:"] + [f"  {ref}" for ref in rule.references]
                 typer.echo("\n".join(lines))
                 return
     raise fail(f"{rule_id}: no such rule (see 'pulsecheck rules list')")
+
+
+def _rule_examples(rule: Rule) -> list[str]:
+    """A vulnerable and a fixed example, when the rule's stage has them (``stage.explain(id)``
+    returning ``{"bad": ..., "good": ...}``)."""
+    from pulsecheck.stages.registry import discover
+
+    st = discover().stages.get(rule.stage)
+    explain = getattr(st, "explain", None)
+    try:
+        details = explain(rule.id) if callable(explain) else None
+    except Exception:  # noqa: BLE001 - examples are extras: the rule is still shown
+        details = None
+    out: list[str] = []
+    for key, label in (("bad", "Vulnerable example:"), ("good", "Fixed example:")):
+        text = details.get(key) if isinstance(details, Mapping) else None
+        if text:
+            out += ["", label] + [f"    {line}" for line in str(text).splitlines()]
+    return out
 
 
 @baseline_app.command("create")

@@ -154,6 +154,13 @@ class SastStage:
             return rules
         return rules + list(semgrep_rules())
 
+    def explain(self, rule_id: str) -> dict[str, str] | None:
+        """The rule's vulnerable and fixed examples (``pulsecheck rules show``)."""
+        for r in python_rules():
+            if r.id == rule_id:
+                return {"bad": r.bad, "good": r.good}
+        return None
+
     def run(self, ctx: StageContext) -> Iterator[Finding]:
         root = ctx.repo
         if root is None:

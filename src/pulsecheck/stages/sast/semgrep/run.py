@@ -310,6 +310,7 @@ def _select(ctx: StageContext, root: Path, files: Sequence[str]) -> tuple[list[s
 def run(ctx: StageContext, files: Sequence[str], user_rule_files: Sequence[Path] = (),
         *, on_start: Any = None) -> tuple[list[Finding], list[tuple[str, str]], bool, str]:
     """(findings, skipped, available, reason); ``on_start(Invocation)`` sees each process's argv/env."""
+    pack_rules.pack()  # a malformed pack raises here, before any process starts
     found = locate()
     if found.executable is None:
         return [], [], False, found.reason
@@ -341,6 +342,20 @@ def run(ctx: StageContext, files: Sequence[str], user_rule_files: Sequence[Path]
             except OSError as exc:
                 return findings, skipped, False, f"Semgrep could not start: {exc}"
             doc = _parse(proc)
+            if doc is not None and user_rule_files and len(configs) > 1 and _rules_refused(doc, proc.returncode):
+                # A broken user rule file makes Semgrep refuse the whole configuration: say so and
+                # run our pack alone rather than scanning nothing.
+                problems.append("user Semgrep rules refused, ran without them: " + "; ".join(to_skipped(doc)[1])[:300])
+                configs = [pack_rules.RULES_DIR]
+                argv = [*base_argv(found.executable, configs, jobs), "--", *map(_target_arg, batch)]
+                if on_start is not None:
+                    on_start(Invocation(tuple(argv), env, str(root)))
+                try:
+                    proc = ctx.runtime.procs.run(argv, cwd=root, env=env)
+                except Cancelled:
+                    problems.append("cancelled while Semgrep ran")
+                    break
+                doc = _parse(proc)
             if doc is None:
                 problems.append(_crash_reason(proc))
                 if ctx.runtime.procs.killed or ctx.cancel.is_set():
@@ -353,6 +368,14 @@ def run(ctx: StageContext, files: Sequence[str], user_rule_files: Sequence[Path]
             if proc.returncode not in (0, 1) and not general:
                 problems.append(f"Semgrep exited with {proc.returncode}")
     return findings, skipped, True, "; ".join(dict.fromkeys(problems))[:500]
+
+
+def _rules_refused(doc: Mapping[str, Any], returncode: int) -> bool:
+    """Semgrep ran no rule at all because a configuration file was invalid."""
+    if returncode in (0, 1) or doc.get("results"):
+        return False
+    return any(isinstance(e, Mapping) and not e.get("path") and e.get("level") == "error"
+               for e in doc.get("errors") or ())
 
 
 def _parse(proc: subprocess.CompletedProcess[bytes]) -> Mapping[str, Any] | None:

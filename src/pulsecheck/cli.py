@@ -201,6 +201,8 @@ def audit(
         "--store", help="History store: sqlite:///FILE, a file path or postgresql://... (default: "
                         "./.pulsecheck/history.sqlite; PULSECHECK_STORE, 'off' for none).")] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record this audit in the history store.")] = False,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Secrets: scan only the commits in REV..HEAD (a pull request: origin/main).")] = None,
 ) -> None:
     """Audit a repository and, when asked, its running deployment and hosts."""
     if path is None and not url and not host:
@@ -215,6 +217,8 @@ def audit(
     stage_flags = audit_stage_flags(plan=plan, active=active, allow_destructive=allow_destructive,
                                     openapi=openapi, har=har, auth=auth, auth_b=auth_b, login=login,
                                     login_b=login_b, ports=ports)
+    if since:
+        stage_flags.setdefault("secrets", {})["since"] = since
     settings = build_settings(path, config, no_repo_config=no_repo_config, stages=stage, fail_on=fail_on,
                               baseline=str(baseline) if baseline else None, stage_flags=stage_flags)
     for name in host or []:

@@ -22,18 +22,19 @@ from pulsecheck.store.identity import RepoIdentity, identify
 from pulsecheck.store.repository import Diff, RunSummary, Store, StoredFinding, open_store
 
 ENV = "PULSECHECK_STORE"
-_OFF = {"", "0", "off", "none", "false", "no"}
+_OFF = {"0", "off", "none", "false", "no"}
 
 
 def store_url(flag: str | None, no_store: bool, env: dict[str, str] | None = None) -> str | None:
-    """The store an audit records to: ``--no-store`` > ``--store`` > ``PULSECHECK_STORE`` (``off``
-    or empty: none) > the current directory's ``.pulsecheck/history.sqlite``."""
+    """The store an audit records to: ``--no-store`` > ``--store`` > ``PULSECHECK_STORE`` (``off``:
+    none; empty, as an unset CI secret expands: the default) > the current directory's
+    ``.pulsecheck/history.sqlite``."""
     if no_store:
         return None
     if flag:
         return _as_url(flag)
     value = (os.environ if env is None else env).get(ENV)
-    if value is not None:
+    if value is not None and value.strip():
         return None if value.strip().lower() in _OFF else _as_url(value.strip())
     return default_url()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -190,14 +190,34 @@ def test_history_trend_chart_and_ages() -> None:
     assert "No audit history" in _text(_section(html.render(base), "history"))
 
 
-def test_checklist_empty_state_and_data() -> None:
+def test_checklist_empty_state_and_the_repository_checklist(tmp_path: Path) -> None:
+    from pulsecheck import checklist
+
     assert "No checklist file" in _text(_section(html.render(_report(())), "checklist"))
-    data = {"level": 1, "coverage": "12/40", "items": [
-        {"id": "V2.1.1", "title": "Passwords of 12+ characters", "status": "pass", "by": "ana", "at": "2026-02-01"},
-        {"id": "ORG.1", "title": "<NDA> signed", "status": "fail", "due": True}]}
-    text = _text(_section(html.render(_report((), inputs={"checklist": data})), "checklist"))
-    assert "coverage 12/40" in text and "V2.1.1 Passwords of 12+ characters pass ana 2026-02-01" in text
-    assert "ORG.1 <NDA> signed fail due" in text
+    # the checklist as `pulsecheck checklist init` / `record` write it, attached as the audit does
+    doc = checklist.build(2)
+    doc = checklist.record(doc, "ORG-1", "pass", by="ana <ana@clinic>", note="NDAs signed",
+                           when=date(2026, 2, 1))
+    doc = checklist.record(doc, "ORG-2", "pass", by="bo", when=date(2024, 1, 1), review_days=90)
+    (tmp_path / checklist.FILENAME).write_text(checklist.dump(doc))
+    leak = _finding(1, stage="secrets", rule_id="secrets.aws-access-key-id", cwe=("CWE-798",))
+    report = dataclasses.replace(_report((leak,)), targets=Targets(path=str(tmp_path)))
+    status = checklist.report_status(report, today=date(2026, 3, 1))
+    assert status is not None
+    page = html.render(dataclasses.replace(report, inputs={"checklist": status}))
+    part = _section(page, "checklist")
+    text = _text(part)
+    rows = re.findall(r"<tr><td><code>([^<]+)</code></td>(.*?)</tr>", part, re.S)
+    assert len(rows) == len(status["items"]) > 20
+    row = {rid: _text(body) for rid, body in rows}
+    assert "pass" in row["ORG-1"] and "ana <ana@clinic> 2026-02-01: NDAs signed" in row["ORG-1"]
+    assert " due " in f" {row['ORG-2']} " and "2024-03-31" in row["ORG-2"]  # its review period has passed
+    assert "1 due for review" in text and f"due: {status['counts']['due']}" in text
+    failing = [i["id"] for i in status["items"] if i["state"] == "fail"]
+    assert failing and all(" fail " in f" {row[i]} " and "finding(s)" in row[i] for i in failing)
+    broken = _text(_section(html.render(_report((), inputs={"checklist": {"error": "x.yaml: line 3: bad"}})),
+                            "checklist"))
+    assert "could not be read: x.yaml: line 3: bad" in broken
 
 
 def test_hundreds_of_notes_are_collapsed_and_counted() -> None:

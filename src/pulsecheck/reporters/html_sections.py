@@ -226,10 +226,74 @@ def _rules_of(names: tuple[str, ...]) -> tuple[Rule, ...]:
 
 # ---------------------------------------------------------------------------- checklist
 
-def checklist(report: Report) -> Mapping[str, Any] | None:
-    """The checklist's status if the report carries one (``Report.checklist`` or ``inputs["checklist"]``)."""
+@dataclass
+class ChecklistView:
+    error: str = ""
+    title: str = ""
+    counts: list[tuple[str, int]] = field(default_factory=list)
+    coverage: str = ""
+    due: int = 0
+    rows: list[dict[str, str]] = field(default_factory=list)
+    omitted: int = 0
+
+
+MAX_CHECKLIST_ROWS = 600
+_STATE_ORDER = ("fail", "due", "todo", "not-assessed", "no-finding", "pass", "not-applicable")
+
+
+def checklist(report: Report) -> ChecklistView | None:
+    """The checklist status the audit attached (``inputs["checklist"]``, from
+    :func:`pulsecheck.checklist.report_status`), or None when the repository keeps none."""
     data = getattr(report, "checklist", None) or report.inputs.get("checklist")
-    return data if isinstance(data, Mapping) and data else None
+    if not isinstance(data, Mapping) or not data:
+        return None
+    view = ChecklistView()
+    if data.get("error"):
+        view.error = str(data["error"])
+        return view
+    view.title = " ".join(str(x) for x in (data.get("standard") or "OWASP checklist",
+                                             f"level {data['level']}" if data.get("level") else "") if x)
+    counts = data.get("counts")
+    if isinstance(counts, Mapping):
+        known = [k for k in _STATE_ORDER if k in counts] + [k for k in counts if k not in _STATE_ORDER]
+        view.counts = [(str(k), v) for k in known if isinstance(v := counts[k], int) and v]
+    cov = data.get("coverage")
+    if isinstance(cov, Mapping):
+        view.coverage = (f"{cov.get('items', 0)} items: {cov.get('automated', 0)} checked by pulsecheck "
+                         f"({cov.get('automated_assessed', 0)} assessed in this audit), {cov.get('manual', 0)} "
+                         f"manual ({cov.get('manual_recorded', 0)} recorded)")
+    due = data.get("due")
+    view.due = len(due) if isinstance(due, list | tuple) else 0
+    items = data.get("items")
+    if isinstance(items, list | tuple):
+        for item in items[:MAX_CHECKLIST_ROWS]:
+            if isinstance(item, Mapping):
+                view.rows.append(_checklist_row(item))
+        view.omitted = max(0, len(items) - MAX_CHECKLIST_ROWS)
+    return view
+
+
+def _checklist_row(item: Mapping[str, Any]) -> dict[str, str]:
+    auto = item.get("automated")
+    manual = item.get("manual")
+    auto_text = ""
+    if isinstance(auto, Mapping):
+        auto_text = str(auto.get("status") or "")
+        if auto.get("findings"):
+            auto_text += f" ({auto['findings']} finding(s))"
+    manual_text = ""
+    if isinstance(manual, Mapping):
+        manual_text = " ".join(str(manual.get(k) or "") for k in ("status", "by", "date")).strip()
+        if manual.get("note"):
+            manual_text += f": {manual['note']}"
+    elif item.get("status"):  # a plain record
+        manual_text = " ".join(str(item.get(k) or "") for k in ("status", "by", "at")).strip()
+    state = str(item.get("state") or item.get("status") or "")
+    if item.get("due") is True and state != "due":
+        state = f"{state} (due)".strip()
+    return {"id": str(item.get("id") or ""), "title": str(item.get("title") or ""),
+            "kind": str(item.get("kind") or ""), "state": state, "automated": auto_text, "manual": manual_text,
+            "due_on": str(item.get("due_on") or "")}
 
 
 # ---------------------------------------------------------------------------- history

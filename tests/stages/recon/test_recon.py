@@ -72,8 +72,14 @@ def test_tls_findings_on_the_weak_port_only(scanned: Report, lab: dict[str, int]
 
 
 def test_shared_web_checks_on_each_http_service(scanned: Report, lab: dict[str, int]) -> None:
-    web = {(f.rule_id, f.location.url) for f in scanned.findings if isinstance(f.location, UrlLocation)}
+    # URL identity has no port (model.UrlLocation): one site-wide finding per host lists every
+    # service's URL in properties["urls"]
+    web: set[tuple[str, str]] = set()
+    for f in scanned.findings:
+        if isinstance(f.location, UrlLocation):
+            web.update((f.rule_id, str(u)) for u in (f.location.url, *f.properties.get("urls", ())))
     assert ("recon.missing-hsts", f"https://127.0.0.1:{lab['weak']}/") in web
+    assert ("recon.missing-hsts", f"https://127.0.0.1:{lab['strong']}/") in web
     assert ("recon.missing-csp", f"http://127.0.0.1:{lab['plain']}/") in web
     assert not any(f"127.0.0.1:{lab['redis']}" in url for _, url in web)
 

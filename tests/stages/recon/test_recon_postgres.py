@@ -33,9 +33,18 @@ def _as_postgres() -> dict[str, object]:
     return {"user": "postgres"}
 
 
+def _binary(name: str) -> str | None:
+    """On PATH, or where Debian's postgresql package puts it (/usr/lib/postgresql/<major>/bin)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(candidates[-1]) if candidates else None
+
+
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[int]:
-    initdb, server = shutil.which("initdb"), shutil.which("postgres")
+    initdb, server = _binary("initdb"), _binary("postgres")
     if not initdb or not server:
         pytest.skip("PostgreSQL (initdb, postgres) not installed")
     run_as = _as_postgres()

@@ -262,15 +262,17 @@ def _error_reason(err: Mapping[str, Any]) -> str:
     return f"{name or 'error'}: {message}"[:300]
 
 
-def to_skipped(doc: Mapping[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
-    """Per-file errors as (path, reason); errors without a file (a bad rule) as messages."""
+def to_skipped(doc: Mapping[str, Any], targets: Sequence[str] | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """Per-file errors of scanned ``targets`` as (path, reason); the others (a bad rule, a bad
+    rule file) as messages."""
     skipped: dict[str, str] = {}
     general: list[str] = []
+    wanted = None if targets is None else {t.removeprefix("./") for t in targets}
     for err in doc.get("errors") or ():
         if not isinstance(err, Mapping):
             continue
         path = err.get("path")
-        if isinstance(path, str) and path:
+        if isinstance(path, str) and path and (wanted is None or path.removeprefix("./") in wanted):
             skipped.setdefault(path, _error_reason(err))
         else:
             general.append(" ".join(str(err.get("message") or err.get("type") or "error").split())[:300])
@@ -342,10 +344,10 @@ def run(ctx: StageContext, files: Sequence[str], user_rule_files: Sequence[Path]
             except OSError as exc:
                 return findings, skipped, False, f"Semgrep could not start: {exc}"
             doc = _parse(proc)
-            if doc is not None and user_rule_files and len(configs) > 1 and _rules_refused(doc, proc.returncode):
+            if doc is not None and user_rule_files and len(configs) > 1 and _rules_refused(doc, proc.returncode, batch):
                 # A broken user rule file makes Semgrep refuse the whole configuration: say so and
                 # run our pack alone rather than scanning nothing.
-                problems.append("user Semgrep rules refused, ran without them: " + "; ".join(to_skipped(doc)[1])[:300])
+                problems.append("user Semgrep rules refused, ran without them: " + "; ".join(to_skipped(doc, batch)[1])[:300])
                 configs = [pack_rules.RULES_DIR]
                 argv = [*base_argv(found.executable, configs, jobs), "--", *map(_target_arg, batch)]
                 if on_start is not None:
@@ -362,7 +364,7 @@ def run(ctx: StageContext, files: Sequence[str], user_rule_files: Sequence[Path]
                     break
                 continue
             findings += to_findings(doc, lines)
-            per_file, general = to_skipped(doc)
+            per_file, general = to_skipped(doc, batch)
             skipped += per_file
             problems += general
             if proc.returncode not in (0, 1) and not general:
@@ -370,12 +372,11 @@ def run(ctx: StageContext, files: Sequence[str], user_rule_files: Sequence[Path]
     return findings, skipped, True, "; ".join(dict.fromkeys(problems))[:500]
 
 
-def _rules_refused(doc: Mapping[str, Any], returncode: int) -> bool:
+def _rules_refused(doc: Mapping[str, Any], returncode: int, targets: Sequence[str]) -> bool:
     """Semgrep ran no rule at all because a configuration file was invalid."""
     if returncode in (0, 1) or doc.get("results"):
         return False
-    return any(isinstance(e, Mapping) and not e.get("path") and e.get("level") == "error"
-               for e in doc.get("errors") or ())
+    return bool(to_skipped(doc, targets)[1])
 
 
 def _parse(proc: subprocess.CompletedProcess[bytes]) -> Mapping[str, Any] | None:

@@ -128,10 +128,18 @@ def test_out_of_scope_never_connected(lab: dict[str, int], monkeypatch: pytest.M
     def connect_ex(self: socket.socket, addr: tuple[str, int]) -> int:
         seen.append((addr[0], addr[1]))
         return real_connect_ex(self, addr)
+    names: list[object] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        names.append(host)
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     report = _run((f"127.0.0.2:{lab['plain']}", f"127.0.0.1:{lab['plain']},{lab['weak']}"))
     assert seen, "the guard saw no connection at all"
+    assert {str(n) for n in names} <= {"127.0.0.1", "127.0.0.2", "None"}, names  # no DNS: literals only
     assert {a for a, _ in seen} <= {"127.0.0.1", "127.0.0.2"}
     assert {p for a, p in seen if a == "127.0.0.2"} <= {lab["plain"]}
     assert {p for a, p in seen if a == "127.0.0.1"} <= {lab["plain"], lab["weak"]}

@@ -55,18 +55,46 @@ def bench(url: str, n: int, repeat: int) -> dict[str, float]:
             store.view(summary, [f.fingerprint for f in r.findings])
             views.append(time.perf_counter() - t)
         runs = store.runs(who.key, who.branch, limit=2)
+    t = time.perf_counter()
+    open_store(url).close()
+    reopened = time.perf_counter() - t
+    with open_store(url) as store:
         t = time.perf_counter()
         d = store.diff(runs[1], runs[0])
         diffed = time.perf_counter() - t
     assert len(d.new) == n // 10
-    return {"open+migrate": opened, "record first": records[0], "record median": statistics.median(records),
+    return {"open+migrate": opened, "reopen": reopened, "record first": records[0], "record median": statistics.median(records),
             "view median": statistics.median(views), "diff": diffed}
+
+
+def parallel(url: str, workers: int, audits: int, n: int) -> str:
+    """``workers`` processes x ``audits`` records of ``n`` findings into one fresh store."""
+    import subprocess
+
+    writer = ROOT / "tests" / "store" / "writer.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        go = Path(tmp) / "go"
+        procs = [subprocess.Popen([sys.executable, str(writer), url, str(w), str(audits), str(n), str(go)],
+                                  stdout=subprocess.PIPE, text=True) for w in range(workers)]
+        time.sleep(2.0)
+        go.touch()
+        outs = [p.communicate()[0] for p in procs]
+    done = [line.split() for out in outs for line in out.splitlines() if line.startswith("done")]
+    opened = [line.split() for out in outs for line in out.splitlines() if line.startswith("opened")]
+    span = max(float(d[4]) for d in done) - min(float(o[1]) for o in opened)
+    records = sorted(float(d[3]) for d in done)
+    with open_store(url) as store:
+        stored = len(store.runs(limit=100_000))
+    return (f"{workers}x{audits} audits of {n} findings: {len(done)} recorded, {stored} in the store, "
+            f"{span:.2f} s from first open to last commit, record median {statistics.median(records) * 1000:.0f} ms, "
+            f"max {records[-1] * 1000:.0f} ms")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--findings", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--parallel", default="8x5", help="WORKERSxAUDITS for the concurrency run ('' to skip)")
     ap.add_argument("--pg", help="postgresql:// URL of an empty database (default: start a server)")
     args = ap.parse_args()
     with ExitStack() as stack:
@@ -87,6 +115,13 @@ def main() -> None:
         for name, url in urls.items():
             result = bench(url, args.findings, args.repeat)
             print(f"{name:10} " + "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.items()))
+        if args.parallel:
+            workers, audits = (int(x) for x in args.parallel.split("x"))
+            fresh = {"sqlite": f"sqlite:///{tmp / 'parallel.sqlite'}"}
+            if "postgresql" in urls and not args.pg:
+                fresh["postgresql"] = server.url(server.create_database())
+            for name, url in fresh.items():
+                print(f"{name:10} {parallel(url, workers, audits, 300)}")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from pulsecheck.evidence import HttpExchange, HttpRequestExcerpt, HttpResponseExcerpt
+from pulsecheck.evidence import HttpExchange, HttpRequestExcerpt, HttpResponseExcerpt, redact_url
 from pulsecheck.model import Confidence, Finding, Occurrence, Rule, Severity, UrlLocation, route_template
 from pulsecheck.webchecks.predicates import PREDICATES, ResponseContext, ResponseView, phi_kinds
 
@@ -140,11 +140,12 @@ def passive_findings(response: httpx.Response, *, stage: str, context: ResponseC
         for hit in PREDICATES[check.predicate](view, ctx):
             if evidence is None:
                 evidence = http_evidence(response)
-            url = str(response.request.url)
+            raw_url = str(response.request.url)
+            url = redact_url(raw_url)  # a query may carry an SSN or an e-mail
             if check.scope == "site":
                 loc = UrlLocation(url, "GET", hit.parameter, "/", hit.parameter_in)
             else:
-                loc = UrlLocation(url, response.request.method, hit.parameter, ctx.route or route_template(url),
+                loc = UrlLocation(url, response.request.method, hit.parameter, ctx.route or route_template(raw_url),
                                   hit.parameter_in)
             rule = check.rule(stage)
             props: dict[str, Any] = {"zap_id": check.zap, "http": evidence[1], "urls": [url]}

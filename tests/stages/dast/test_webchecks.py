@@ -77,6 +77,8 @@ def test_phi_to_unauthenticated_request_and_in_url() -> None:
     url_hit = next(f for f in found if f.rule_id == "dast.phi-in-url")
     assert url_hit.location.parameter == "ssn"  # type: ignore[union-attr]
     assert "123-45-6789" not in str(url_hit.properties["http"])
+    assert all("123-45-6789" not in f.location.url and "123-45-6789" not in str(f.properties)  # type: ignore[union-attr]
+               for f in found)
 
 
 def test_stack_trace_and_directory_listing() -> None:

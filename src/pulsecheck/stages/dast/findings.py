@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from pulsecheck import webchecks
+from pulsecheck.evidence import redact_url
 from pulsecheck.model import Confidence, Finding, Severity, UrlLocation, route_template
 from pulsecheck.stages.dast.rules import rule, zap_ids
 
@@ -17,9 +18,10 @@ def finding(rule_id: str, response: httpx.Response, *, message: str, parameter: 
             confidence: Confidence | None = None, url: str | None = None) -> Finding:
     r = rule(rule_id)
     evidence, http = webchecks.http_evidence(response)
-    target_url = url or str(response.request.url)
+    raw_url = url or str(response.request.url)
+    target_url = redact_url(raw_url)
     loc = UrlLocation(target_url, (method or response.request.method).upper(), parameter,
-                      route or route_template(target_url), parameter_in)
+                      route or route_template(raw_url), parameter_in)
     props: dict[str, Any] = {"zap_id": zap_ids().get(rule_id, ""), "http": http, "urls": [target_url]}
     props.update(properties or {})
     kwargs: dict[str, Any] = {}

@@ -54,6 +54,10 @@ def test_audits_recorded_then_history_and_diff_from_inside_the_checkout(tmp_path
     assert [r["run_id"] for r in data["runs"]] == [r2["run"]["run_id"], r1["run"]["run_id"]]
     assert all(r["branch"] == "main" for r in data["runs"])
 
+    (repo / "src").mkdir()
+    below = json.loads(_run("history", "--format", "json", cwd=repo / "src", env=env).stdout)
+    assert below["repository"] == "github.com/acme/clinic" and len(below["runs"]) == 2  # from a sub-directory too
+
     diff = json.loads(_run("diff", "--format", "json", cwd=repo, env=env).stdout)
     assert {f["fingerprint"] for f in diff["fixed"]} == removed and diff["new"] == []
     text = _run("diff", cwd=repo, env=env).stdout

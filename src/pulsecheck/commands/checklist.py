@@ -80,7 +80,9 @@ def _evidence_from_store(store: str | None) -> Evidence | None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and not os.path.lexists(parsed.database):
         return None
-    who = identify(os.getcwd())
+    from pulsecheck.store.identity import checkout_root
+
+    who = identify(str(checkout_root(Path.cwd())))
     try:
         with open_store(url, repo=os.getcwd()) as opened:
             runs = opened.runs(who.key, who.branch, limit=1)

@@ -72,7 +72,9 @@ def _identity(repo: str | None, branch: str | None) -> tuple[str, str]:
         key = repo
         here = identify(None)
         return key, branch if branch is not None else here.branch
-    who = identify(str(Path(repo or ".").resolve()))
+    from pulsecheck.store.identity import checkout_root
+
+    who = identify(str(checkout_root(Path(repo or "."))))
     return who.key, branch if branch is not None else who.branch
 
 

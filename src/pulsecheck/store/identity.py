@@ -71,6 +71,13 @@ def identify(path: str | None, urls: Sequence[str] = (), hosts: Sequence[str] = 
     return RepoIdentity(key=one_line(key)[:MAX_KEY], branch=one_line(branch)[:MAX_BRANCH])
 
 
+def checkout_root(start: Path) -> Path:
+    """The checkout ``start`` lies in (the nearest directory upwards with a ``.git``), else
+    ``start``: for commands run from a sub-directory of the user's own checkout."""
+    start = start.resolve()
+    return next((p for p in (start, *start.parents) if os.path.lexists(p / ".git")), start)
+
+
 def head_branch(git_dir: Path) -> str | None:
     """The branch ``HEAD`` names (``ref: refs/heads/X``), None when detached or unreadable."""
     try:
@@ -131,4 +138,4 @@ def _port(parts: object) -> int | None:
         return None
 
 
-__all__ = ["RepoIdentity", "head_branch", "identify", "normalise_remote", "remote_key"]
+__all__ = ["RepoIdentity", "checkout_root", "head_branch", "identify", "normalise_remote", "remote_key"]

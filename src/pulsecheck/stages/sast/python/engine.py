@@ -66,6 +66,9 @@ class Program:
         self.summaries: dict[str, Summary] = {}
         self.globals: dict[str, dict[str, Val]] = {}
         self.hits: dict[tuple[str, str, int], Hit] = {}
+        self.hits_by_owner: dict[str, dict[tuple[str, str, int], Hit]] = {}
+        self.callers: dict[str, set[str]] = {}
+        """Callee qual -> the top-level functions whose analysis used its summary."""
         self.notes: list[str] = []
         self._note = note
         self._budget_noted: set[str] = set()
@@ -76,35 +79,49 @@ class Program:
         self._sanitizer_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self._vocab_cache: dict[str, tuple[str, str] | None] = {}
         self._franges: dict[str, list[tuple[int, int, str]]] = {}
+        self._owner = ""
 
     # --- running -------------------------------------------------------------------------------
     def run(self, cancel: Callable[[], bool] = lambda: False) -> list[Hit]:
-        funcs: list[Func] = []
+        """One pass over every function, then only the callers of functions whose summary
+        changed, until nothing changes (at most :data:`MAX_ROUNDS` passes). Each function's hits
+        come from its latest analysis."""
+        funcs: dict[str, Func] = {}
         for m in self.modules:
-            funcs.extend(f for f in m.functions.values() if f.outer is None)
-        last: dict[str, tuple[Any, ...]] = {}
-        for rnd in range(MAX_ROUNDS + 1):
-            final = rnd == MAX_ROUNDS
-            if not final and rnd > 0:
-                now = {q: s.key() for q, s in self.summaries.items()}
-                if now == last:
-                    final = True
-                last = now
-            for m in self.modules:
+            funcs.update((f.qual, f) for f in m.functions.values() if f.outer is None)
+        for m in self.modules:
+            if cancel():
+                return self._all_hits()
+            self._run_one(m.top)  # type: ignore[arg-type]
+        todo = list(funcs)
+        for _ in range(MAX_ROUNDS):
+            before = {q: s.key() for q, s in self.summaries.items()}
+            for q in todo:
                 if cancel():
-                    return list(self.hits.values())
-                self._run_one(m.top, final)  # type: ignore[arg-type]
-            for f in funcs:
-                if cancel():
-                    return list(self.hits.values())
-                self._run_one(f, final)
-            if rnd == 0:
-                last = {q: s.key() for q, s in self.summaries.items()}
-            if final:
+                    return self._all_hits()
+                self._run_one(funcs[q])
+            changed = {q for q, s in self.summaries.items() if before.get(q) != s.key()}
+            if not changed:
                 break
-        return list(self.hits.values())
+            todo = sorted({caller for callee in changed for caller in self.callers.get(callee, ()) if caller in funcs})
+            if not todo:
+                break
+        for m in self.modules:  # module code that calls functions, with their final summaries
+            self._run_one(m.top)  # type: ignore[arg-type]
+        return self._all_hits()
 
-    def _run_one(self, fn: Func, report: bool) -> None:
+    def _all_hits(self) -> list[Hit]:
+        out: dict[tuple[str, str, int], Hit] = {}
+        for per in self.hits_by_owner.values():
+            for key, h in per.items():
+                old = out.get(key)
+                if old is None or (old.weak and not h.weak):
+                    out[key] = h
+        self.hits = out
+        return list(out.values())
+
+    def _run_one(self, fn: Func, report: bool = True) -> None:
+        self.hits_by_owner[fn.qual] = {}
         try:
             it = Interp(self, fn, report)
             summ = it.run()
@@ -219,7 +236,7 @@ class Program:
             rest = ".".join(parts[i:])
             fn = mod.functions.get(rest)
             if fn is not None:
-                return ("func", self.summaries.get(fn.qual, Summary(params=fn.params)), False)
+                return ("func", self._summary_of(fn), False)
             if rest in mod.classes:
                 init = mod.functions.get(f"{rest}.__init__")
                 del init
@@ -229,7 +246,13 @@ class Program:
             return None
         return None
 
+    def _summary_of(self, fn: Func) -> Summary:
+        if self._owner:
+            self.callers.setdefault(fn.qual, set()).add(self._owner)
+        return self.summaries.get(fn.qual) or Summary(params=fn.params)
+
     def resolve_call(self, it: Interp, call: Call, env: dict[str, Val]) -> tuple[str, Any, bool] | None:
+        self._owner = it.owner
         mod = it.mod
         func = call.node.func
         if isinstance(func, cst.Name):
@@ -238,7 +261,7 @@ class Program:
                 return None
             fn = mod.functions.get(n)
             if fn is not None and fn.outer is None:
-                return ("func", self.summaries.get(fn.qual, Summary(params=fn.params)), False)
+                return ("func", self._summary_of(fn), False)
             if n in mod.classes:
                 return ("class", mod.classes[n].name, False)
             target = it.local_imports.get(n) or mod.imports.get(n)
@@ -254,12 +277,12 @@ class Program:
                 if first in {"self", "cls"} and it.fn.cls and d.count(".") == 1:
                     fn = mod.functions.get(f"{it.fn.cls}.{method}")
                     if fn is not None:
-                        return ("func", self.summaries.get(fn.qual, Summary(params=fn.params)), True)
+                        return ("func", self._summary_of(fn), True)
                     return None
                 if first in mod.classes and d.count(".") == 1:
                     fn = mod.functions.get(f"{first}.{method}")
                     if fn is not None:
-                        return ("func", self.summaries.get(fn.qual, Summary(params=fn.params)), False)
+                        return ("func", self._summary_of(fn), False)
                 if first not in env and (first in mod.imports or first in it.local_imports):
                     base = it.local_imports.get(first) or mod.imports[first]
                     return self.lookup(".".join([base, *d.split(".")[1:]]))
@@ -270,7 +293,7 @@ class Program:
                     q = c.methods.get(method)
                     if q is not None:
                         fn = m2.functions[q]
-                        return ("func", self.summaries.get(fn.qual, Summary(params=fn.params)), True)
+                        return ("func", self._summary_of(fn), True)
         return None
 
     # --- results ---------------------------------------------------------------------------------
@@ -295,12 +318,13 @@ class Program:
         if not it.report:
             return
         key = (rule.id, sink.path, sink.line)
-        old = self.hits.get(key)
+        hits = self.hits_by_owner.setdefault(it.owner, {})
+        old = hits.get(key)
         weak = bool(src is not None and (src.weak or src.kind == "env"))
         if old is not None and (not old.weak or weak):
             return
         mod = self.by_path.get(sink.path, it.mod)
-        self.hits[key] = Hit(rule=rule, path=sink.path, line=sink.line, column=sink.column, trace=trace,
+        hits[key] = Hit(rule=rule, path=sink.path, line=sink.line, column=sink.column, trace=trace,
                              source=src, qual=self.enclosing(sink.path, sink.line), snippet=mod.snippet(sink.line),
                              note=note, weak=weak)
 
@@ -313,9 +337,10 @@ class Program:
             return
         line = it.mod.line(node)
         key = (rule_id, it.mod.path, line)
-        if key in self.hits:
+        hits = self.hits_by_owner.setdefault(it.owner, {})
+        if key in hits:
             return
-        self.hits[key] = Hit(rule=rule, path=it.mod.path, line=line, column=it.mod.column(node), trace=(),
+        hits[key] = Hit(rule=rule, path=it.mod.path, line=line, column=it.mod.column(node), trace=(),
                              source=None, qual=self.enclosing(it.mod.path, line), snippet=it.mod.snippet(line),
                              note=note, weak=weak)
 

@@ -212,9 +212,11 @@ def _ann_names(node: cst.BaseExpression | None) -> set[str]:
 
 class Interp:
     def __init__(self, prog: Program, fn: Func, report: bool, env: dict[str, Val] | None = None,
-                 depth: int = 0) -> None:
+                 depth: int = 0, owner: str = "") -> None:
         self.prog = prog
         self.fn = fn
+        self.owner = owner or fn.qual
+        """The top-level function (or module) whose analysis this is: its hits are replaced together."""
         self.mod: Module = fn.module
         self.report = report
         self.env: dict[str, Val] = dict(env or {})
@@ -355,7 +357,7 @@ class Interp:
             inner = self.mod.functions.get(qual)
             if inner is not None and isinstance(self.fn.node, cst.FunctionDef) and self.depth < 4:
                 closure = {k: v for k, v in env.items()}
-                sub = Interp(self.prog, inner, self.report, closure, self.depth + 1)
+                sub = Interp(self.prog, inner, self.report, closure, self.depth + 1, self.owner)
                 summ = sub.run()
                 self.local_funcs[st.name.value] = summ
                 self.prog.set_summary(inner.qual, summ)

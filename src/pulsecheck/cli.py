@@ -239,7 +239,8 @@ def audit(
     report = engine.run(targets, settings, make_observer(quiet))
     from pulsecheck.store import record_for_audit, store_url
 
-    report, store_warning = record_for_audit(report, store_url(store, no_store))
+    # a --plan run sends nothing: recorded, its empty DAST/recon results would read as fixes
+    report, store_warning = record_for_audit(report, store_url(store, no_store or plan))
     from pulsecheck.checklist import attach_status
 
     report = attach_status(report)  # the repository's pulsecheck-checklist.yaml, with this audit's evidence

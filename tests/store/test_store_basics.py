@@ -98,3 +98,19 @@ def test_password_never_in_messages(pg_server) -> None:  # type: ignore[no-untyp
     with pytest.raises(StoreError) as caught:
         open_store(url)
     assert pg_server.password not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_stage_that_did_not_complete_never_reads_as_a_fix(store_url: str) -> None:
+    import dataclasses
+
+    from pulsecheck.model import Completed, Errored, StageResult
+
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    a_report = dataclasses.replace(make_report(range(10), when=t0),
+                                   stages=(StageResult("secrets", Completed(findings=()), 1.0),))
+    b_report = dataclasses.replace(make_report(range(3), when=t0 + timedelta(days=1)),
+                                   stages=(StageResult("secrets", Errored(reason="timeout", kind="timeout"), 1.0),))
+    with open_store(store_url) as store:
+        d = store.diff(store.record(a_report, APP), store.record(b_report, APP))
+    assert d.fixed == () and len(d.not_rechecked) == 7 and len(d.unchanged) == 3
+    assert d.to_json()["counts"]["not_rechecked"] == 7

@@ -159,7 +159,11 @@ def diff(
     for label, run in (("A", result.a), ("B", result.b)):
         typer.echo(f"{label} {run.run_id[:10]}  {_when(run.finished_at.isoformat())}  "
                    f"{one_line(run.repository)} {one_line(run.branch or '(detached)')}  {run.total} finding(s)")
-    sections = [("new", result.new), ("fixed", result.fixed)] + ([("unchanged", result.unchanged)] if unchanged else [])
+    sections = [("new", result.new), ("fixed", result.fixed)]
+    if result.not_rechecked:
+        sections.append(("not rechecked (their stage did not complete in B)", result.not_rechecked))
+    if unchanged:
+        sections.append(("unchanged", result.unchanged))
     for title, items in sections:
         typer.echo(f"\n{title} ({len(items)}):")
         for f in items:

@@ -73,19 +73,27 @@ class StoredFinding:
 
 @dataclass(frozen=True, slots=True)
 class Diff:
-    """B against A: ``new`` only in B, ``fixed`` only in A, ``unchanged`` in both (by fingerprint)."""
+    """B against A: ``new`` only in B, ``fixed`` only in A, ``unchanged`` in both (by fingerprint).
+
+    A finding of A that B lacks is ``fixed`` only when the stage that found it completed in B;
+    when that stage was partial, errored, skipped or not run in B it is ``not_rechecked``: an
+    audit that could not look is never read as a fix (the re-import mistake that closes findings
+    wrongly)."""
 
     a: RunSummary
     b: RunSummary
     new: tuple[StoredFinding, ...] = field(default=())
     fixed: tuple[StoredFinding, ...] = field(default=())
     unchanged: tuple[StoredFinding, ...] = field(default=())
+    not_rechecked: tuple[StoredFinding, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         return {"a": self.a.to_json(), "b": self.b.to_json(),
                 "new": [f.to_json() for f in self.new], "fixed": [f.to_json() for f in self.fixed],
                 "unchanged": [f.to_json() for f in self.unchanged],
-                "counts": {"new": len(self.new), "fixed": len(self.fixed), "unchanged": len(self.unchanged)}}
+                "not_rechecked": [f.to_json() for f in self.not_rechecked],
+                "counts": {"new": len(self.new), "fixed": len(self.fixed), "unchanged": len(self.unchanged),
+                           "not_rechecked": len(self.not_rechecked)}}
 
 
 def _counts(report: Report) -> dict[str, int]:
@@ -230,10 +238,16 @@ class Store:
         old = _by_fingerprint(self.findings(a.run_id))
         new = _by_fingerprint(self.findings(b.run_id))
         order = _severity_order
+        gone = [f for fp, f in old.items() if fp not in new]
+
+        def rechecked(f: StoredFinding) -> bool:  # no stage results recorded: take B at its word
+            return not b.stages or b.stages.get(f.stage) == "completed"
+
         return Diff(a=a, b=b,
                     new=tuple(sorted((f for fp, f in new.items() if fp not in old), key=order)),
-                    fixed=tuple(sorted((f for fp, f in old.items() if fp not in new), key=order)),
-                    unchanged=tuple(sorted((f for fp, f in new.items() if fp in old), key=order)))
+                    fixed=tuple(sorted((f for f in gone if rechecked(f)), key=order)),
+                    unchanged=tuple(sorted((f for fp, f in new.items() if fp in old), key=order)),
+                    not_rechecked=tuple(sorted((f for f in gone if not rechecked(f)), key=order)))
 
     def view(self, summary: RunSummary, fingerprints: Iterable[str] | None = None,
              trend: int = TREND_RUNS) -> dict[str, Any]:

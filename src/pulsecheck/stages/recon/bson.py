@@ -26,6 +26,8 @@ def encode(doc: dict[str, Any]) -> bytes:
             out += b"\x02" + name + struct.pack("<i", len(raw)) + raw
         elif isinstance(value, dict):
             out += b"\x03" + name + encode(value)
+        elif isinstance(value, list):
+            out += b"\x04" + name + encode({str(i): v for i, v in enumerate(value)})
         else:
             raise TypeError(f"bson: {type(value).__name__} not supported")
     return struct.pack("<i", len(out) + 5) + out + b"\x00"

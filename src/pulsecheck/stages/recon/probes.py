@@ -461,15 +461,31 @@ def _pdu_complete(d: bytes) -> bool:
 
 
 async def probe_dicom(svc: Service, dial: Dial, timeout: float) -> bool:
+    """A-ASSOCIATE-RQ for Verification from an unknown AE title; if accepted, C-ECHO, then
+    A-RELEASE. A transient rejection (a PACS whose association slots are still held by the
+    earlier probes' connections) is retried twice, a second apart."""
+    for attempt in range(3):
+        outcome = await _dicom_once(svc, dial)
+        if outcome != "transient":
+            return outcome == "dicom"
+        await asyncio.sleep(1.0 + attempt)
+    return True
+
+
+async def _dicom_once(svc: Service, dial: Dial) -> str:
     async with dial() as s:
         await s.send(_dicom_associate_rq())
         data = await s.recv(_pdu_complete)
         if len(data) < 6 or data[0] not in (0x02, 0x03, 0x07) or data[1] != 0 or not _pdu_complete(data):
-            return False
+            return "no"
         svc.service, svc.product = "dicom", "DICOM"
-        if data[0] != 0x02:
-            svc.banner = "A-ASSOCIATE-RJ" if data[0] == 0x03 else "A-ABORT"
-            return True
+        if data[0] == 0x03:
+            result, source, reason = (data[7], data[8], data[9]) if len(data) >= 10 else (0, 0, 0)
+            svc.banner = f"A-ASSOCIATE-RJ (result {result}, source {source}, reason {reason})"
+            return "transient" if result == 2 else "dicom"
+        if data[0] == 0x07:
+            svc.banner = "A-ABORT"
+            return "transient"
         impl = re.search(rb"\x55\x00(..)", data[74:], re.S)
         if impl:
             n = struct.unpack("!H", impl.group(1))[0]
@@ -485,7 +501,7 @@ async def probe_dicom(svc: Service, dial: Dial, timeout: float) -> bool:
         svc.open_kind = "dicom"
         await s.send(b"\x05\x00\x00\x00\x00\x04\x00\x00\x00\x00")  # A-RELEASE-RQ
         await s.recv(_pdu_complete)
-    return True
+    return "dicom"
 
 
 _LDAP_ROOTDSE = bytes.fromhex("3025020101632004000a01000a0100020100020100010100870b6f626a656374636c6173733000")
@@ -553,10 +569,12 @@ async def probe_ftp_anonymous(svc: Service, dial: Dial, timeout: float) -> None:
 
 
 PROBES: dict[str, Probe] = {
-    "redis": probe_redis, "http": probe_http, "memcached": probe_memcached, "postgresql": probe_postgres,
-    "mongodb": probe_mongodb, "amqp": probe_amqp, "mqtt": probe_mqtt, "hl7": probe_hl7, "dicom": probe_dicom,
+    "redis": probe_redis, "http": probe_http, "dicom": probe_dicom, "hl7": probe_hl7, "memcached": probe_memcached,
+    "postgresql": probe_postgres, "mongodb": probe_mongodb, "amqp": probe_amqp, "mqtt": probe_mqtt,
     "ldap": probe_ldap, "rdp": probe_rdp, "smb": probe_smb,
 }
+"""In the order tried. DICOM comes early: a PACS gives each connection an association slot until
+its ACSE timeout, so after ten garbage probes it rejects the real one (local limit exceeded)."""
 HINTS: dict[int, str] = {
     6379: "redis", 11211: "memcached", 5432: "postgresql", 27017: "mongodb", 5672: "amqp", 1883: "mqtt",
     2575: "hl7", 104: "dicom", 11112: "dicom", 4242: "dicom", 389: "ldap", 3389: "rdp", 445: "smb", 9200: "http",

@@ -120,6 +120,8 @@ class Checks:
         for rid, fn in self.call_checks:
             if rid not in prog.skip_rules:
                 fn(it, call)
+        if not it.logged and ("audit" in call.full.lower() or self._sel_log(it, call) is not None):
+            it.logged = True
         if it.report and (call.method in HTTP_METHODS or "." in call.full):
             prog.calls.append((it.mod, it.mod.line(call.node), call.full, call.arg(0, "url") or EMPTY))
 

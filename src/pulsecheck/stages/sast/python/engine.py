@@ -18,6 +18,12 @@ from pulsecheck.stages.sast.python.interp import Budget, Call, Interp, Summary
 from pulsecheck.stages.sast.python.values import Src, Step, Val
 
 MAX_ROUNDS = 5
+STRONG_IDENTIFIERS = frozenset({"ssn", "passport", "drivers_license", "driver_license", "insurance_id", "mrn",
+                                "medical_record_number", "health_plan_id", "account_number", "credit_card",
+                                "bank_account", "national_id", "tax_id"})
+MEDICAL_TABLE = re.compile(r"observation|diagnos|medication|prescription|allerg|immuniz|condition|procedure|vital|"
+                           r"lab_?result|encounter|clinical|treatment", re.I)
+ENCRYPTED = re.compile(r"Encrypt|encrypt|Fernet|PGP|pgp_sym|Vault|Sealed|Cipher", re.I)
 """Summary rounds before the fixed point is declared (recursion converges in one or two)."""
 DEID_WORDS = re.compile(r"de_?identif|redact|anonymi|pseudonymi|mask|scrub|strip_phi|remove_phi|sanitize_phi|"
                         r"safe_harbor|deid", re.I)
@@ -108,7 +114,35 @@ class Program:
                 break
         for m in self.modules:  # module code that calls functions, with their final summaries
             self._run_one(m.top)  # type: ignore[arg-type]
+        self._columns()
         return self._all_hits()
+
+    def _columns(self) -> None:
+        """PHI columns an ORM model stores in clear where the framework offers field encryption."""
+        rule = self.rule("sast.phi-column-unencrypted")
+        if rule is None:
+            return
+        hits = self.hits_by_owner.setdefault("<columns>", {})
+        for m in self.modules:
+            orm = any(v.startswith(("sqlalchemy", "django.db", "flask_sqlalchemy", "sqlmodel")) for v in m.imports.values())
+            if not orm:
+                continue
+            for c in m.classes.values():
+                if c.table is None or not c.field_defs:
+                    continue
+                known = self.data_map.table(c.table) or self.data_map.table(c.name)
+                for name, line, text in c.field_defs:
+                    f = self.data_map.field(known.name, name) if known is not None else None
+                    kind = f.kind if f is not None else (self.vocab_kind(name) or ("", ""))[1]
+                    if kind not in STRONG_IDENTIFIERS:
+                        continue
+                    if not re.search(r"\b(?:Column|mapped_column|CharField|TextField|String|Text)\b", text) or \
+                            ENCRYPTED.search(text):
+                        continue
+                    self.judged.add(rule.id)
+                    hits[(rule.id, m.path, line)] = Hit(
+                        rule=rule, path=m.path, line=line, column=None, trace=(), source=None,
+                        qual=c.name, snippet=m.snippet(line), note=f"{c.table}.{name} ({kind}) stored in clear")
 
     def _all_hits(self) -> list[Hit]:
         out: dict[tuple[str, str, int], Hit] = {}
@@ -170,9 +204,22 @@ class Program:
 
     def table_of(self, cls: str) -> str | None:
         hit = self.classes.get(cls) or self.classes.get(cls.rsplit(".", 1)[-1])
+        if hit is None and "." in cls:
+            # Patient.query, models.Patient.objects: the model class inside a dotted name
+            seg = next((x for x in reversed(cls.split(".")[:-1]) if x[:1].isupper() and x in self.classes), None)
+            hit = self.classes.get(seg) if seg is not None else None
         if hit is None:
             return None
         return hit[1].table
+
+    def is_patient_table(self, cls: str) -> bool:
+        table = self.table_of(cls)
+        if table is None:
+            return False
+        known = self.data_map.table(table) or self.data_map.table(cls.rsplit(".", 1)[-1])
+        if known is not None:
+            return known.medical or bool(PERSON_TABLE.search(known.name)) and known.identity
+        return bool(PERSON_TABLE.search(table) or MEDICAL_TABLE.search(table))
 
     def vocab_kind(self, name: str) -> tuple[str, str] | None:
         if name in self._vocab_cache:

@@ -86,6 +86,8 @@ class ClassInfo:
     table: str | None             # __tablename__ or the class name (schemas)
     methods: dict[str, str] = field(default_factory=dict)   # method -> qual within module
     fields: tuple[str, ...] = ()
+    field_defs: tuple[tuple[str, int, str], ...] = ()
+    """(name, line, text of the definition) of each class-level assignment."""
 
 
 def module_name(path: str) -> str:
@@ -232,6 +234,7 @@ class _Collector:
             bases = tuple(_attr_name(a.value) for a in st.bases)
             table: str | None = st.name.value
             fields: list[str] = []
+            defs: list[tuple[str, int, str]] = []
             for inner in getattr(st.body, "body", ()):
                 if isinstance(inner, cst.SimpleStatementLine):
                     for small in inner.body:
@@ -242,9 +245,14 @@ class _Collector:
                                         table = str(small.value.evaluated_value)
                                     else:
                                         fields.append(t.target.value)
+                                        defs.append((t.target.value, mod.line(small), mod.source(small.value, 200)))
                         elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                             fields.append(small.target.value)
-            mod.classes[qual] = ClassInfo(name=st.name.value, bases=bases, table=table, fields=tuple(fields))
+                            text = mod.source(small.annotation.annotation, 100) + " = " + (
+                                mod.source(small.value, 200) if small.value is not None else "")
+                            defs.append((small.target.value, mod.line(small), text))
+            mod.classes[qual] = ClassInfo(name=st.name.value, bases=bases, table=table, fields=tuple(fields),
+                                          field_defs=tuple(defs))
             self._body(st.body, f"{qual}.", qual, outer)
             return
         # compound statements: functions defined inside if/try/with blocks

@@ -228,6 +228,8 @@ class Interp:
         self.depth = depth
         self.target_name = ""
         self.route = self._is_route()
+        self.read_medical = False
+        self.logged = False
         self.handler = any(d.endswith(("exception_handler", "errorhandler", "error_handler")) for d in fn.decorators)
 
     # --- entry -------------------------------------------------------------------------------
@@ -242,6 +244,9 @@ class Interp:
             self.block(stmts, self.env)
         except Budget:
             self.prog.note_budget(self.fn)
+        if self.route and self.read_medical and not self.logged and isinstance(node, cst.FunctionDef):
+            self.prog.pattern("sast.phi-read-without-audit-log", self, node.name,
+                              note=f"{self.fn.name}() reads patient data and logs nothing")
         ret = join(*self.ret) if self.ret else EMPTY
         if len(self.ret) == 1:
             ret = self.ret[0]
@@ -785,6 +790,8 @@ class Interp:
             return self._import_val(self.mod.imports[name])
         if name in {"True", "False", "None"}:
             return Val(const={"True": True, "False": False, "None": None}[name])
+        if name in self.mod.classes:
+            return Val(cls=name)
         return EMPTY
 
     def _import_val(self, full: str) -> Val:
@@ -1072,6 +1079,8 @@ class Interp:
             model = recv.cls
         if model is not None:
             cls = model
+            if self.prog.is_patient_table(model):
+                self.read_medical = True
         c: Any = NOCONST
         if recv is not None and recv.const is not NOCONST and isinstance(recv.const, str) and method in \
                 {"lower", "upper", "strip", "format"} and all(v.const is not NOCONST for v in allargs):

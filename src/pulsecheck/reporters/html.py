@@ -24,7 +24,7 @@ import base64
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -78,6 +78,8 @@ class RuleGroup:
     """(number on the page, finding); one row per fingerprint, its repeats in ``repeats``."""
     repeats: dict[str, list[Finding]] = field(default_factory=dict)
     """Fingerprint -> every finding it stands for (one file's PHI in several commits)."""
+    row_fingerprint: dict[int, str] = field(default_factory=dict)
+    """id() of a row's finding -> its fingerprint (computed once: it is a hash)."""
     count: int = 0
     cwe: tuple[str, ...] = ()
     owasp: tuple[str, ...] = ()
@@ -96,9 +98,11 @@ def group_by_rule(findings: Sequence[Finding]) -> list[RuleGroup]:
             g = groups[f.rule_id] = RuleGroup(anchor=f"r-{len(groups) + 1}", rule_id=f.rule_id, title=f.title,
                                              remediation=f.remediation)
         g.count += 1
-        same = g.repeats.setdefault(f.fingerprint, [])
+        fingerprint = f.fingerprint
+        same = g.repeats.setdefault(fingerprint, [])
         same.append(f)
         if len(same) == 1:
+            g.row_fingerprint[id(f)] = fingerprint
             g.findings.append((0, f))
         for name in ("cwe", "owasp", "hipaa", "gdpr"):
             setattr(g, name, tuple(dict.fromkeys((*getattr(g, name), *getattr(f, name)))))
@@ -112,10 +116,11 @@ def group_by_rule(findings: Sequence[Finding]) -> list[RuleGroup]:
     return list(groups.values())
 
 
-def _message_limit(rows: Sequence[Finding]) -> int:
+def _message_limit(rows: Sequence[Finding], extra: Callable[[Finding], int] | None = None) -> int:
     """The longest message a row may show so all rows fit the page budget: none is cut when
     they fit; otherwise only the longest are, all to one length (at least 60 characters)."""
-    fixed = sum(_ROW_MARKUP + len(f.location.display()) + len(f.evidence.summary()) + _extra_bytes(f) for f in rows)
+    extra = extra or _extra_bytes
+    fixed = sum(_ROW_MARKUP + len(f.location.display()) + len(f.evidence.summary()) + extra(f) for f in rows)
     lengths = sorted(len(f.message) for f in rows)
     room = _PAGE_BUDGET - fixed
     if sum(lengths) <= room:
@@ -130,11 +135,11 @@ def _message_limit(rows: Sequence[Finding]) -> int:
     return low
 
 
-def _extra_bytes(f: Finding) -> int:
+def _extra_bytes(f: Finding, flow: list[dict[str, str]] | None = None, hx: dict[str, str] | None = None) -> int:
     """What a row's details take besides its message: occurrences, data-flow steps, HTTP exchange."""
     n = 12 * min(f.occurrence_count, _PLACES) if f.occurrences else 0
-    n += sum(40 + len(s["where"]) + len(s["note"]) for s in _flow(f))
-    hx = _http(f)
+    n += sum(40 + len(s["where"]) + len(s["note"]) for s in (_flow(f) if flow is None else flow))
+    hx = _http(f) if hx is None else hx
     return n + (sum(len(v) for v in hx.values()) + 90 if hx else 0)
 
 
@@ -219,7 +224,9 @@ def render(report: Report) -> str:
         for section in f.hipaa:
             by_section.setdefault(section, []).append(f)
     rows = sum(len(g.findings) for g in groups)
-    limit = _message_limit([f for g in groups for _, f in g.findings])
+    row_findings = [f for g in groups for _, f in g.findings]
+    details = {id(f): (_flow(f), _http(f)) for f in row_findings if "flow" in f.properties or "http" in f.properties}
+    limit = _message_limit(row_findings, lambda f: _extra_bytes(f, *details.get(id(f), ([], None))))
     history = sections.history_view(report)
     agreement_rows = sections.agreements(report)
     by_stage = count_by_stage(report)
@@ -270,13 +277,15 @@ def render(report: Report) -> str:
         rule_ids=[g.rule_id for g in groups],
         rule_of=lambda rid: report.rules.get(rid),
         health_why=_HEALTH_WHY,
-        commits=lambda g, f: [c for m in g.repeats[f.fingerprint] if (c := file_commit(m))],
+        commits=lambda g, f: [c for m in g.repeats[g.row_fingerprint[id(f)]] if (c := file_commit(m))],
         places=lambda f: ", ".join(
             ("?" if o.line is None else str(o.line)) + (f"@{o.commit[:10]}" if o.commit else "")
             for o in f.occurrences[:_PLACES]),
         max_places=_PLACES,
-        flow=_flow,
-        http=_http,
+        has_details=bool(details),
+        has_ages=bool(history.first_seen),
+        flow=lambda f: details[id(f)][0] if id(f) in details else [],
+        http=lambda f: details[id(f)][1] if id(f) in details else None,
         age=age,
         message=message,
         show_fingerprints=rows <= _FINGERPRINTS_UP_TO,

@@ -301,6 +301,45 @@ def unauthorized_delete(scanner: Scanner, origin: str, ops: list[Operation], pri
                                                   "reader": reader.session.name})
 
 
+def cross_user_update(scanner: Scanner, origin: str, ops: list[Operation], principals: list[Principal],
+                      objects: Objects) -> Iterator[Finding]:
+    """With ``active``: the reader changes one text field of an object the owner created (never
+    a listed one); the owner's read-back decides, and the owner puts the old value back."""
+    gets = {op.path for op in ops if op.method == "GET"}
+    for op in ops:
+        if op.method not in ("PATCH", "PUT") or op.destructive or op.path not in gets:
+            continue
+        keys = item_keys(op)
+        if not keys:
+            continue
+        param = op.path_params[0].name
+        for owner in principals:
+            for reader in principals:
+                if owner is reader or owner.who == reader.who or reader.admin:
+                    continue
+                ids = sorted({i for k in keys for i in objects.created.get(k, {}).get(owner.session.name, set())})
+                for oid in ids[:1]:
+                    url = concrete(origin, op.path, {param: oid})
+                    before = _json(scanner.try_send("GET", url, identity=owner.session))
+                    if not isinstance(before, dict):
+                        continue
+                    field_name = next((k for k, v in before.items() if isinstance(v, str) and k not in PRIVILEGED
+                                       and k not in ("id", "owner", "email") and len(v) < 200), None)
+                    if field_name is None:
+                        continue
+                    new = before[field_name] + " pcx-changed"
+                    body = {field_name: new} if op.method == "PATCH" else {**before, field_name: new}
+                    r = scanner.try_send(op.method, url, identity=reader.session, json=body)
+                    after = _json(scanner.try_send("GET", url, identity=owner.session))
+                    if r is not None and isinstance(after, dict) and after.get(field_name) == new:
+                        scanner.try_send(op.method, url, identity=owner.session,
+                                         json={field_name: before[field_name]} if op.method == "PATCH" else before)
+                        yield finding("dast.bola", r, route=op.path, parameter=param, parameter_in="path",
+                                      message=f"{reader.session.name} changed {field_name!r} of {owner.session.name}'s "
+                                              f"object {oid} ({op.method} {op.path}; read back by the owner, then "
+                                              f"put back)", properties={"ids_tried": [oid], "field": field_name})
+
+
 def mass_assignment(scanner: Scanner, origin: str, ops: list[Operation], principal: Principal) -> Iterator[Finding]:
     gets = {op.path for op in ops if op.method == "GET" and not op.path_params}
     for op in ops:

@@ -306,11 +306,53 @@ def path_traversal_routes(scanner: Scanner, origin: str, identity: Identity) -> 
             return
 
 
+_DOM_SINK = re.compile(r"(?:\.innerHTML|\.outerHTML|document\.write(?:ln)?|insertAdjacentHTML|\beval)\s*[(=+]"
+                       r"[^;\n]{0,200}?(?:location\.(?:hash|search|href)|document\.(?:URL|referrer|cookie)"
+                       r"|window\.name)")
+
+
+def dom_sinks(responses: dict[str, httpx.Response]) -> Iterator[Finding]:
+    """Scripts that write the URL (location.hash/search...) into an HTML sink: DOM XSS markers
+    (a marker, medium confidence: no browser runs them here)."""
+    for url, r in list(responses.items())[:500]:
+        ctype = r.headers.get("content-type") or ""
+        if r.status_code != 200 or not ("javascript" in ctype or "html" in ctype):
+            continue
+        m = _DOM_SINK.search(r.text[:2_000_000])
+        if m:
+            yield finding("dast.dom-xss-sink", r, message=f"script writes {m.group(0)[:80]!r}", url=url,
+                          confidence=Confidence.MEDIUM)
+
+
 def login_ops(ops: list[Operation]) -> list[Operation]:
     return [op for op in ops if op.method == "POST" and re.search(r"(?i)(login|signin|sign-in|session|token|auth)",
                                                                  op.path)
             and op.body_schema is not None
             and any("pass" in k.lower() for k in (op.body_schema.get("properties") or {}))]
+
+
+def reset_checks(scanner: Scanner, origin: str, ops: list[Operation], known_email: str | None) -> Iterator[Finding]:
+    """Password reset / forgot: a known account and an unknown one must get the same answer."""
+    if not known_email:
+        return
+    for op in ops:
+        if op.method != "POST" or not re.search(r"(?i)(reset|forgot|recover)", op.path) or op.body_schema is None:
+            continue
+        props = op.body_schema.get("properties") or {}
+        key = next((k for k in props if re.search(r"(?i)email|user|login", k)), None)
+        if key is None:
+            continue
+        body = generated_body(op)
+        body = dict(body) if isinstance(body, dict) else {}
+        unknown = f"pulsecheck-{secrets.token_hex(4)}@example.org"
+        r_known = scanner.try_send("POST", origin + op.path, json={**body, key: known_email})
+        r_unknown = scanner.try_send("POST", origin + op.path, json={**body, key: unknown})
+        if r_known is not None and r_unknown is not None and (
+                r_known.status_code != r_unknown.status_code
+                or r_known.text.replace(known_email, "") != r_unknown.text.replace(unknown, "")):
+            yield finding("dast.user-enumeration", r_unknown, route=op.path, parameter=key, parameter_in="body",
+                          message=f"password reset answers a known account {r_known.status_code} and an unknown "
+                                  f"one {r_unknown.status_code} (or a different body)")
 
 
 def login_checks(scanner: Scanner, origin: str, ops: list[Operation], known_email: str | None, burst: int

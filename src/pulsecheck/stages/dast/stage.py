@@ -176,11 +176,14 @@ def scan_target(ctx: StageContext, opts: DastOptions, target: UrlTarget, stats: 
                 found += injector.run(point)
             found += inject.path_traversal_routes(scanner, origin, main)
             found += inject.login_checks(scanner, origin, ops, known, opts.login_burst)
+            found += inject.reset_checks(scanner, origin, ops, known)
+            found += authz.cross_user_update(scanner, origin, ops, principals, objects)
             for p in principals[:2]:
                 found += authz.mass_assignment(scanner, origin, ops, p)
             if opts.allow_destructive:
                 found += authz.unauthorized_delete(scanner, origin, ops, principals, objects)
-        exchanges = [r for r in site.responses.values()]
+        found += inject.dom_sinks(site.responses)
+        exchanges = list(site.responses.values())
         found += authz.excessive_exposure(exchanges, ops)
     finally:
         if canary is not None:

@@ -56,6 +56,7 @@ HOSTS: tuple[tuple[str, str, str], ...] = (
     ("s3.amazonaws.com", "aws-s3", "storage"), ("storage.googleapis.com", "google-cloud-storage", "storage"),
 )
 RULE_CATEGORY = {"sast.phi-to-llm": "llm", "sast.phi-to-analytics": "analytics"}
+CATEGORIES_OF = {"llm": ("llm",), "analytics": ("analytics", "error-tracking")}
 _JS_IMPORT = re.compile(rb"""(?:from\s+|require\(\s*|import\s*\(\s*|import\s+)['"]([^'"\n]{1,120})['"]""")
 MAX_LOCATIONS = 50
 
@@ -119,7 +120,8 @@ def collect(prog: Program, modules: Sequence[Module], findings: Sequence[Finding
             continue
         kind = str(f.properties.get("source_kind", "phi"))
         where = f"{f.location.path}:{f.location.line}"
-        target = _nearest(out, category, f.location.path, f.location.line or 0)
+        target = _by_sink(out, str(f.properties.get("sink", "")), where) or \
+            _nearest(out, category, f.location.path, f.location.line or 0)
         if target is None:
             target = _entry(out, "llm-api (configured endpoint)" if category == "llm" else "analytics", category, where)
         target["phi" if kind == "phi" else "pii"] = True
@@ -130,10 +132,18 @@ def collect(prog: Program, modules: Sequence[Module], findings: Sequence[Finding
     return sorted(out.values(), key=lambda e: (e["category"], e["service"]))
 
 
+def _by_sink(out: dict[str, dict[str, Any]], sink: str, where: str) -> dict[str, Any] | None:
+    """The processor an SDK sink call belongs to (``sentry_sdk.set_user`` -> sentry)."""
+    for prefix, service, cat in SDKS:
+        if sink == prefix or sink.startswith(prefix + "."):
+            return _entry(out, service, cat, where)
+    return None
+
+
 def _nearest(out: dict[str, dict[str, Any]], cat: str, path: str, line: int) -> dict[str, Any] | None:
     best: tuple[int, dict[str, Any]] | None = None
     for e in out.values():
-        if e["category"] != cat:
+        if e["category"] not in CATEGORIES_OF.get(cat, (cat,)):
             continue
         for loc in e["locations"]:
             p, _, ln = loc.rpartition(":")

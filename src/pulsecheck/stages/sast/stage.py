@@ -70,6 +70,8 @@ def hit_to_finding(hit: Hit, seen: dict[str, int]) -> Finding:
     props: dict[str, Any] = {"language": "python", "function": hit.qual, "class": hit.rule.cls}
     if flow:
         props["flow"] = flow
+    if hit.sink_call:
+        props["sink"] = hit.sink_call
     if hit.source is not None:
         props["source_kind"] = hit.source.kind
         if hit.source.label:

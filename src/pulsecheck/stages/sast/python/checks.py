@@ -116,7 +116,7 @@ class Checks:
                 continue
             done.add(rule.id)
             prog.judged.add(rule.id)
-            it.sink(rule.id, vals, call.node, f"{_last(call.full)}(): {rule.rule.title.lower()}")
+            it.sink(rule.id, vals, call.node, f"{_last(call.full)}(): {rule.rule.title.lower()}", call.full)
         for rid, fn in self.call_checks:
             if rid not in prog.skip_rules:
                 fn(it, call)
@@ -342,6 +342,10 @@ class Checks:
             return
         if call.receiver is not None and "import" in call.receiver.tags:
             return
+        web = ("flask", "fastapi", "starlette", "django", "aiohttp", "werkzeug", "quart", "sanic", "bottle",
+               "falcon", "pyramid", "tornado", "litestar")
+        if not any(v.split(".")[0] in web for v in it.mod.imports.values()):
+            return  # a cookie jar of an HTTP client library, not a response
         secure, httponly = call.kw("secure"), call.kw("httponly")
         missing = [n for n, v in (("Secure", secure), ("HttpOnly", httponly)) if not _is_true(v)
                    and not (v is not None and v.const is NOCONST)]

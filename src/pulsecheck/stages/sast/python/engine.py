@@ -43,6 +43,8 @@ class Hit:
     snippet: str
     note: str = ""
     weak: bool = False
+    sink_call: str = ""
+    """The dotted name of the sink call (``sentry_sdk.set_user``), for the processors facts."""
 
 
 class Program:
@@ -360,7 +362,7 @@ class Program:
         return best
 
     def hit(self, rule: SastRule, trace: tuple[Step, ...], src: Src | None, sink: Step, it: Interp,
-            note: str = "") -> None:
+            note: str = "", sink_call: str = "") -> None:
         self.judged.add(rule.id)
         if not it.report:
             return
@@ -373,7 +375,7 @@ class Program:
         mod = self.by_path.get(sink.path, it.mod)
         hits[key] = Hit(rule=rule, path=sink.path, line=sink.line, column=sink.column, trace=trace,
                              source=src, qual=self.enclosing(sink.path, sink.line), snippet=mod.snippet(sink.line),
-                             note=note, weak=weak)
+                             note=note, weak=weak, sink_call=sink_call)
 
     def pattern(self, rule_id: str, it: Interp, node: cst.CSTNode, note: str = "", weak: bool = False) -> None:
         rule = self.rule(rule_id)

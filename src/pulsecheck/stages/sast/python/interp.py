@@ -85,6 +85,7 @@ class SinkHit:
     param: int
     trace: tuple[Step, ...]
     safe: frozenset[str]
+    call: str = ""
 
 
 @dataclass
@@ -1155,14 +1156,15 @@ class Interp:
                     key = (hit.rule, int(x.kind[6:]), x.safe | hit.safe)
                     if key not in self.sinks:
                         self.sinks[key] = SinkHit(hit.rule, int(x.kind[6:]), x.step(step).trace + hit.trace[1:],
-                                                  x.safe | hit.safe)
+                                                  x.safe | hit.safe, hit.call)
                 elif x.kind in rule.sources:
-                    self.prog.hit(rule, x.step(step).trace + hit.trace[1:], x, hit.trace[-1], self)
+                    self.prog.hit(rule, x.step(step).trace + hit.trace[1:], x, hit.trace[-1], self,
+                                  sink_call=hit.call)
         ret = Val(srcs=frozenset(out), tags=frozenset(tags), cls=summ.ret.cls)
         return ret
 
     # --- sink reporting (called by the checks) ------------------------------------------------
-    def sink(self, rule_id: str, vals: Iterable[Val], node: cst.CSTNode, what: str) -> bool:
+    def sink(self, rule_id: str, vals: Iterable[Val], node: cst.CSTNode, what: str, call: str = "") -> bool:
         """Record a taint sink: real sources are findings, parameters go into the summary."""
         rule = self.prog.rule(rule_id)
         if rule is None:
@@ -1176,9 +1178,9 @@ class Interp:
                 if s.kind.startswith("param:"):
                     key = (rule_id, int(s.kind[6:]), s.safe)
                     if key not in self.sinks:
-                        self.sinks[key] = SinkHit(rule_id, int(s.kind[6:]), s.step(sstep).trace, s.safe)
+                        self.sinks[key] = SinkHit(rule_id, int(s.kind[6:]), s.step(sstep).trace, s.safe, call)
                 elif s.kind in rule.sources:
-                    self.prog.hit(rule, s.step(sstep).trace, s, sstep, self)
+                    self.prog.hit(rule, s.step(sstep).trace, s, sstep, self, sink_call=call)
                     found = True
         return found
 

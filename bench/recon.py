@@ -321,9 +321,8 @@ def main() -> int:
                        for p in tls_ports if shutil.which("testssl")]
             pc_time, pc_services, pc_rules = run_pulsecheck(ports)
             nm_time, nm_services = run_nmap(ports) if shutil.which("nmap") else (float("nan"), {})
-            for t in threads:  # testssl.sh afterwards, so the timed scans do not compete with it
+            for t in threads:  # testssl.sh afterwards and one port at a time, so no timing competes
                 t.start()
-            for t in threads:
                 t.join()
             print(f"\n{'port':>6}  {'bed':<12} {'pulsecheck':<34} {'nmap -sT -sV':<40} note")
             by_port = {p: n for n, p in bed.up.items()}

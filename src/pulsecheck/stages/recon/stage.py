@@ -31,6 +31,8 @@ from pulsecheck.stages.recon.scan import HostScan, scan
 from pulsecheck.stages.recon.scope import HostPlan, ScopeError, parse_ports, plan
 
 STAGE_NAME = "recon"
+MAX_LINES = 20
+"""Hosts listed by name in one note or gap; the rest are counted (all of them are in the facts)."""
 HTTP_SERVICES = frozenset({"http", "https", "fhir", "elasticsearch"})
 OPEN_SEVERITY = {"memcached": Severity.HIGH, "ftp": Severity.HIGH}
 """Unauthenticated access is critical (data readable by anyone who can connect) except where the
@@ -86,8 +88,10 @@ class ReconStage:
         ctx.facts["plan"] = [{"address": p.address, "target": p.target, "ports": _ranges(p.ports),
                               "port_count": len(p.ports)} for p in plans]
         if opts.plan:
-            for p in plans:
+            for p in plans[:MAX_LINES]:
                 ctx.note(f"plan: would scan {p.label} on {len(p.ports)} TCP ports ({_ranges(p.ports)[:120]})")
+            if len(plans) > MAX_LINES:
+                ctx.note(f"plan: and {len(plans) - MAX_LINES:,} more addresses (all in facts['plan'])")
             return
         if not plans:
             return
@@ -98,11 +102,15 @@ class ReconStage:
         ctx.facts["hosts"] = [{"address": h.address, "down": h.down, "open": h.open, "closed": h.closed,
                                "filtered": h.filtered, "not_scanned": h.skipped} for h in hosts]
         ctx.facts["services"] = [s.fact() for s in services]
-        for h in hosts:
-            if h.down:
-                ctx.note(f"recon: {h.address}: no answer on its first ports (host down or filtered); not scanned further")
-            elif h.skipped:
-                ctx.gap(f"recon: {h.address}: {h.skipped} ports not scanned (time budget of {opts.max_seconds:g}s)")
+        down = [h.address for h in hosts if h.down]
+        if down:
+            ctx.note(f"recon: {len(down)} host(s) gave no answer on their first ports (down or filtered), not "
+                     f"scanned further: {', '.join(down[:MAX_LINES])}{' ...' if len(down) > MAX_LINES else ''}")
+        cut = [h for h in hosts if h.skipped and not h.down]
+        if cut:
+            where = ", ".join(f"{h.address} ({h.skipped})" for h in cut[:MAX_LINES])
+            ctx.gap(f"recon: {sum(h.skipped for h in cut):,} ports not scanned within the time budget of "
+                    f"{opts.max_seconds:g}s on {len(cut)} host(s): {where}{' ...' if len(cut) > MAX_LINES else ''}")
         judged: set[str] = set()
         yield from self._service_findings(services, judged)
         tls_services = [s for s in services if s.tls or (s.service == "postgresql"

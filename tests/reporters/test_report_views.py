@@ -48,6 +48,8 @@ def test_a_non_utf8_file_name_renders_escaped_in_every_format(report: Report, fm
         assert "src/bad%FF%FE.py" in uris  # the original bytes, percent-encoded
     elif fmt is OutputFormat.MARKDOWN:
         assert "src/bad\\\\xff\\\\xfe.py" in text  # a backslash, escaped for Markdown
+    elif fmt is OutputFormat.DEFECTDOJO:
+        assert "src/bad\\xff\\xfe.py" in [i.get("file_path") for i in json.loads(text)["findings"]]
     else:
         assert "src/bad\\xff\\xfe.py" in unescape(text)
 

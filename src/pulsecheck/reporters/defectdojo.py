@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from pulsecheck.model import FileLocation, Finding, HostLocation, Report, UrlLocation
 from pulsecheck.summary import sorted_findings
+from pulsecheck.textsafe import escape_surrogates
 
 SEVERITY = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low", "info": "Info"}
 DYNAMIC_STAGES = frozenset({"dast", "recon"})
@@ -144,6 +145,24 @@ def finding_entry(group: Sequence[Finding], report: Report) -> dict[str, Any]:
     return out
 
 
+def _clean(value: Any) -> Any:
+    """Undecodable bytes of file names (lone surrogates) as visible ``\\xff``, so the file is UTF-8."""
+    if isinstance(value, str):
+        return escape_surrogates(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _narrowed(report: Report) -> str:
+    if not report.config_effects:
+        return ""
+    lines = [f"{e.setting} = {e.value} from {e.source}: hid {e.hidden} finding(s)" for e in report.config_effects]
+    return "\nSettings that narrowed this audit: " + "; ".join(lines)
+
+
 def to_dict(report: Report) -> dict[str, Any]:
     groups: dict[str, list[Finding]] = {}
     for f in sorted_findings(report):  # most severe first, so a group's head is its worst
@@ -154,7 +173,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "type": "pulsecheck",
         "version": report.tool_version,
         "description": f"pulsecheck audit {report.run_id}" + (
-            f" of {report.targets.path}" if report.targets.path else ""),
+            f" of {report.targets.path}" if report.targets.path else "") + _narrowed(report),
         "static_tool": True,
         "dynamic_tool": dynamic,
         "findings": [finding_entry(g, report) for g in groups.values()],
@@ -162,7 +181,7 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_clean(to_dict(report)), indent=2, ensure_ascii=False) + "\n"
 
 
 __all__ = ["SEVERITY", "finding_entry", "render", "to_dict"]

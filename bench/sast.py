@@ -321,6 +321,8 @@ def speed() -> None:
           f"gaps {r['gaps'] or 'none'})")
     print(f"    Python engine {py_s:.1f} s ({py_s / max(r['total_s'], 1e-9):.0%}; {pyl / max(py_s, 1e-9):,.0f} lines/s, "
           f"{pyf / max(py_s, 1e-9):,.0f} files/s); parsed {(r.get('python') or {}).get('parsed')} of {pyf}")
+    parse_s = (r.get("python") or {}).get("parse_seconds", 0.0)
+    print(f"      of which libcst parse + positions {parse_s:.1f} s, data-flow analysis {py_s - parse_s:.1f} s")
     print(f"    Semgrep {sg_s:.1f} s ({sg_s / max(r['total_s'], 1e-9):.0%}; in a thread beside the engine)")
     print(f"    overall {files / max(r['total_s'], 1e-9):,.0f} files/s, {(pyl + tsl) / max(r['total_s'], 1e-9):,.0f} lines/s")
     print(f"    peak RSS: stage process {r['rss_self_mb']:.0f} MB, largest child (semgrep) {r['rss_children_mb']:.0f} MB")

@@ -191,13 +191,15 @@ class SastStage:
         facts = ctx.profile_facts
         data_map = facts.data_map if facts is not None else None
         modules, failed = parse_entries(tree, py, opts.max_file_bytes, note, ctx.cancel.is_set)
+        parse_time = time.monotonic() - t0
         hits, prog = analyse(modules, rules, data_map, opts.sanitizers, note, ctx.cancel.is_set)
         py_time = time.monotonic() - t0
         seen: dict[str, int] = {}
         findings = [hit_to_finding(h, seen) for h in sorted(hits, key=lambda h: (h.path, h.line, h.rule.id))]
         yield from findings
         ctx.facts["python"] = {"files": len(py), "parsed": len(modules), "not_parsed": failed,
-                               "functions": sum(len(m.functions) for m in modules), "seconds": round(py_time, 3)}
+                               "functions": sum(len(m.functions) for m in modules), "seconds": round(py_time, 3),
+                               "parse_seconds": round(parse_time, 3)}
         ctx.facts["processors"] = processors.collect(prog, modules, findings, tree, others)
         ctx.facts["assessed"] = assessed(prog, rules)
         if len(notes) > MAX_NOTES:

@@ -46,7 +46,7 @@ def _repo(tmp_path: Path, toml: str) -> Path:
          "resolves outside the repository"),
         ('[stages.secrets.allowlist]\nregexes = ["(x+)+\\\\1"]\n', "stages.secrets.allowlist.regexes",
          "not a linear-time (RE2) regex"),
-        ('[stages.dast]\npolicy = "x"\n', "stages.dast", "takes no options yet"),
+        ('[stages.dast]\npolicy = "x"\n', "stages.dast.policy", "unknown option"),
     ],
 )
 def test_bad_config_exits_2_with_one_line_and_nothing_scanned(tmp_path: Path, toml: str, key: str,

@@ -116,7 +116,7 @@ def test_stage_tables_give_typed_options_and_can_switch_a_stage_off(tmp_path: Pa
         ('[stages.secrets.allowlist]\nregexes = ["(?=x)y"]\n', "stages.secrets.allowlist.regexes", "RE2"),
         ("[stages.secrets.allowlist]\npath = []\n", "stages.secrets.allowlist.path", "unknown option"),
         ('[stages.deps]\npypi_url = 3\n', "stages.deps.pypi_url", "must be a valid string"),
-        ("[stages.sast]\nmax_file_kb = 512\n", "stages.sast", "takes no options yet"),
+        ("[stages.sast]\nmax_file_kb = 512\n", "stages.sast.max_file_kb", "unknown option"),
         ("[stages.phi]\nhistory = 1\nmax_bytes = 0\n", "stages.phi.history", "(+1 more)"),
         ('[rules]\nenable = ["x"]\n', "rules.enable", "unknown key"),
         ('[rules.severity]\n"sast.x" = "huge"\n', 'rules.severity."sast.x"', "not a severity"),

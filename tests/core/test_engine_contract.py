@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import pytest
 
-import pulsecheck.stages as stages_pkg
 from pulsecheck import engine
 from pulsecheck.model import Errored, FileLocation, Finding, Rule, Severity, Targets
 from pulsecheck.settings import Settings
@@ -104,12 +103,15 @@ def test_a_stage_whose_rules_raise_is_errored_and_the_others_run(tmp_path: Path)
     assert "could not load its rules: ValueError: rules.toml: broken" in outcome.reason
 
 
-def test_a_stage_that_cannot_import_is_errored_not_a_dead_audit(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stage_that_cannot_import_is_errored_not_a_dead_audit(tmp_path: Path, shadow_stage: Any) -> None:
     planted = tmp_path / "stages"
     (planted / "sast").mkdir(parents=True)
     (planted / "sast" / "__init__.py").write_text("raise ImportError('optional engine missing')\n")
-    monkeypatch.setattr(stages_pkg, "__path__", [*stages_pkg.__path__, str(planted)])
+    with shadow_stage("sast", planted):
+        _cannot_import_is_errored(tmp_path)
+
+
+def _cannot_import_is_errored(tmp_path: Path) -> None:
     found = discover()
     assert "could not load: ImportError: optional engine missing" in found.broken["sast"]
     assert "deps" in found.stages

@@ -106,6 +106,9 @@ def test_every_narrowing_setting_is_an_effect_with_its_source(tmp_path: Path) ->
         ("stage-disabled", "stages", "profile", here),
         ("stage-disabled", "stages", "phi", here),
         ("stage-disabled", "stages", "iac", here),
+        ("stage-disabled", "stages", "sast", here),
+        ("stage-disabled", "stages", "dast", here),
+        ("stage-disabled", "stages", "recon", here),
         ("allowlist", "stages.secrets.allowlist.regexes", ".*", f"{user} (user)"),
         ("allowlist", "stages.secrets.allowlist.stopwords", "example", f"{user} (user)"),
     }

@@ -34,7 +34,8 @@ REQUEST_INPUTS = {
     "text": False, "stream": False, "input_stream": False, "query_string": False, "rel_url": False,
 }
 REQUEST_TYPES = {"Request", "HttpRequest", "WSGIRequest", "BaseRequest", "HTTPConnection", "WebSocket"}
-SAFE_TYPES = {"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal", "PositiveInt",
+SAFE_TYPES = {"Response", "Session", "AsyncSession", "BackgroundTasks", "SecurityScopes", "Connection",
+              "int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal", "PositiveInt",
               "conint", "StrictInt", "StrictBool", "datetime.date", "datetime.datetime", "time"}
 BODY_TYPES = {"dict", "Dict", "Any", "Mapping", "MutableMapping", "typing.Any", "object", "JSONType", "Json"}
 ROUTE_DECORATORS = {"get", "post", "put", "patch", "delete", "route", "api_route", "websocket", "head",

@@ -232,3 +232,22 @@ def test_batches_respect_the_command_line_budget() -> None:
     assert [f for p in parts for f in p] == files
     assert all(sum(len(f) + 8 for f in p) <= 64 * 1024 for p in parts) and len(parts) > 1
     assert len(list(semgrep_run.batches(files[:10]))) == 1
+
+
+def test_dataflow_trace_becomes_the_shared_flow_format() -> None:
+    # The shape of semgrep_output_v1 `match_dataflow_trace` (Semgrep CE 1.185 leaves it out of
+    # its JSON unless logged in; when present it is mapped source first).
+    def loc(line: int, col: int) -> dict[str, object]:
+        return {"path": "app.js", "start": {"line": line, "col": col, "offset": 0},
+                "end": {"line": line, "col": col + 5, "offset": 5}}
+    trace = {
+        "taint_source": ["CliCall", [[loc(3, 5), "helper(req.query.id)"], [{"location": loc(9, 3), "content": "v"}],
+                                     ["CliLoc", [loc(8, 10), "req.query.id"]]]],
+        "intermediate_vars": [{"location": loc(4, 9), "content": "id"}, {"location": loc(5, 9), "content": "q"}],
+        "taint_sink": ["CliLoc", [loc(6, 12), "q"]],
+    }
+    flow = semgrep_run._flow(trace, "app.js")
+    assert [s["line"] for s in flow] == [3, 9, 8, 4, 5, 6]
+    assert flow[0]["note"].startswith("source") and flow[-1]["note"].startswith("sink")
+    assert all(set(s) == {"path", "line", "column", "note"} for s in flow)
+    assert semgrep_run._flow(None, "app.js") == [] and semgrep_run._flow({"taint_sink": ["Bogus", 1]}, "x") == []

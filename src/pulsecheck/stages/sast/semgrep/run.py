@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 MAX_TARGET_BYTES = 2 * 1024 * 1024
 """Bigger files are not given to Semgrep (a minified bundle: minutes of parsing, no signal)."""
-PER_FILE_TIMEOUT_S = 10
-TIMEOUT_THRESHOLD = 3
+PER_FILE_TIMEOUT_S = 3
+TIMEOUT_THRESHOLD = 2
 MAX_MEMORY_MB = 1500
 MAX_JOBS = 4
 ARGV_BUDGET = 512 * 1024

@@ -99,10 +99,11 @@ def pick_files(root: Path, max_lines: int) -> tuple[list[str], int]:
         name = p.name
         if not p.is_file() or not name.endswith(CODE_EXT) or name.endswith((".min.js", ".d.ts")):
             continue
-        if p.stat().st_size > semgrep_run.MAX_TARGET_BYTES:
+        rel = str(p.relative_to(root))
+        if p.stat().st_size > semgrep_run.MAX_TARGET_BYTES or semgrep_run.generated_reason(rel, p.stat().st_size):
             continue
         with open(p, "rb") as fh:
-            cands.append((str(p.relative_to(root)), fh.read().count(b"\n")))
+            cands.append((rel, fh.read().count(b"\n")))
     total = sum(n for _, n in cands) or 1
     stride = max(1, total // max_lines)
     chosen = cands[::stride]

@@ -87,6 +87,17 @@ def test_twenty_megabyte_minified_bundle_is_skipped_by_size_not_scanned(tmp_path
     assert lines_of(run, "sast.js.sql-injection") == [("app.js", 2)]
 
 
+def test_built_bundles_are_skipped_with_the_reason(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    files = write(repo, {"src/app.js": SQLI, "public/dist/sub/app.js": SQLI,
+                         "vendor/react-dom.production.js": SQLI, "big.js": SQLI + "//" + "x" * 500_000 + "\n"})
+    run = run_semgrep(make_ctx(repo, tmp_path / "scratch"), files)
+    skipped = dict(run.skipped)
+    assert set(skipped) == {"public/dist/sub/app.js", "vendor/react-dom.production.js", "big.js"}
+    assert "bundle" in skipped["big.js"] and "built bundle" in skipped["public/dist/sub/app.js"]
+    assert lines_of(run, "sast.js.sql-injection") == [("src/app.js", 2)]
+
+
 def test_cancel_kills_a_running_semgrep(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     body = "".join(f"function h{i}(req, res) {{ db.query('s' + req.query.a{i}); res.send(req.body.b{i}); }}\n"

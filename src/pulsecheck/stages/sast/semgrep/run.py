@@ -43,6 +43,13 @@ ARGV_BUDGET = 512 * 1024
 MAX_FLOW_STEPS = 50
 EVIDENCE_LINES = 3
 
+MAX_JS_BYTES = 400 * 1024
+"""JavaScript this big is a bundle or a concatenation (moment's locales, React's builds): one
+function around the whole file, where taint analysis times out rule after rule."""
+_GENERATED_JS = re.compile(
+    r"(?:^|/)(?:dist|umd|min|bundles?)/.*\.[cm]?[jt]sx?$|\.(?:production|development|bundle|umd|min)\.[cm]?js$")
+_JS_EXT = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
+
 OFFLINE_FLAGS = ("--metrics=off", "--disable-version-check")
 _STRING_LITERAL = re.compile(r"""(["'`])(?:\\.|(?!\1)[^\\\n]){2,}\1""")
 
@@ -286,6 +293,17 @@ def version(executable: Path, scratch: Path, timeout: float = 60) -> str:
     return proc.stdout.decode("utf-8", "replace").strip()
 
 
+def generated_reason(rel: str, size: int) -> str:
+    """Why a JavaScript/TypeScript file looks built rather than written ("" when it does not)."""
+    if not rel.endswith(_JS_EXT):
+        return ""
+    if _GENERATED_JS.search(rel):
+        return "built bundle (dist/, umd/, min/ or a .production/.bundle build): not given to Semgrep"
+    if size > MAX_JS_BYTES:
+        return f"over {MAX_JS_BYTES // 1024} KB of JavaScript ({size} bytes), a bundle: not given to Semgrep"
+    return ""
+
+
 def _select(ctx: StageContext, root: Path, files: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
     tree = ctx.workspace.tree if ctx.workspace is not None else None
     keep: list[str] = []
@@ -304,6 +322,10 @@ def _select(ctx: StageContext, root: Path, files: Sequence[str]) -> tuple[list[s
             size = st.st_size
         if size > MAX_TARGET_BYTES:
             skipped.append((rel, f"over {MAX_TARGET_BYTES // (1024 * 1024)} MB ({size} bytes): not given to Semgrep"))
+            continue
+        why = generated_reason(rel, size)
+        if why:
+            skipped.append((rel, why))
             continue
         keep.append(rel)
     return keep, skipped

@@ -127,7 +127,8 @@ def tree_timing(root: Path, max_lines: int = 100_000) -> dict[str, Any]:
         plain_s = time.monotonic() - t0
     plain_findings = len(json.loads(plain.stdout or b"{}").get("results", [])) if plain.stdout.startswith(b"{") else -1
     return {"files": len(files), "lines": lines, "wall_s": run.duration_s, "findings": len(run.findings),
-            "skipped": len(run.skipped), "reason": run.reason, "plain_semgrep_s": plain_s,
+            "skipped": len(run.skipped), "skip_reasons": sorted({r.split(":")[0] for _, r in run.skipped}),
+            "reason": run.reason, "plain_semgrep_s": plain_s,
             "plain_findings": plain_findings, "ratio": run.duration_s / plain_s if plain_s else None,
             "peak_child_rss_mb": rss}
 
@@ -172,7 +173,7 @@ def main() -> None:
         print(f"tree {args.tree}: {tr['files']} files, {tr['lines']} lines: run_semgrep {tr['wall_s']:.2f} s "
               f"({tr['findings']} findings, {tr['skipped']} skipped), plain semgrep {tr['plain_semgrep_s']:.2f} s "
               f"({tr['plain_findings']} findings), ratio {tr['ratio']:.2f}, peak child RSS {tr['peak_child_rss_mb']:.0f} MB"
-              + (f", {tr['reason']}" if tr["reason"] else ""))
+              + (f", {tr['reason']}" if tr["reason"] else "") + f"\n  skipped because: {tr['skip_reasons']}")
     if args.bootstrap:
         bt = bootstrap_timing()
         print(f"bootstrap: cold {bt['cold_s']:.1f} s (new venv, empty uv cache), warm {bt['warm_s']:.2f} s")

@@ -58,6 +58,11 @@ def _ctx(repo: Path, scratch: Path) -> StageContext:
                         workspace=ws, record=Recorder(Observer()))
 
 
+def _child_cpu_s() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _peak_child_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -117,7 +122,9 @@ def tree_timing(root: Path, max_lines: int = 100_000) -> dict[str, Any]:
     exe = locate().executable
     assert exe is not None, locate().reason
     with tempfile.TemporaryDirectory() as tmp:
+        c0 = _child_cpu_s()
         run: SemgrepRun = run_semgrep(_ctx(root, Path(tmp)), files)
+        cpu = _child_cpu_s() - c0
         rss = _peak_child_rss_mb()
         env = semgrep_run.child_env(Path(tmp), exe)
         t0 = time.monotonic()
@@ -125,12 +132,13 @@ def tree_timing(root: Path, max_lines: int = 100_000) -> dict[str, Any]:
                                 "--no-git-ignore", "--config", str(RULES_DIR), "--", *files],
                                cwd=root, env=env, capture_output=True, check=False)
         plain_s = time.monotonic() - t0
+        plain_cpu = _child_cpu_s() - c0 - cpu
     plain_findings = len(json.loads(plain.stdout or b"{}").get("results", [])) if plain.stdout.startswith(b"{") else -1
     return {"files": len(files), "lines": lines, "wall_s": run.duration_s, "findings": len(run.findings),
             "skipped": len(run.skipped), "skip_reasons": sorted({r.split(":")[0] for _, r in run.skipped}),
             "reason": run.reason, "plain_semgrep_s": plain_s,
             "plain_findings": plain_findings, "ratio": run.duration_s / plain_s if plain_s else None,
-            "peak_child_rss_mb": rss}
+            "peak_child_rss_mb": rss, "cpu_s": cpu, "plain_cpu_s": plain_cpu}
 
 
 def bootstrap_timing() -> dict[str, float]:
@@ -172,7 +180,7 @@ def main() -> None:
         tr = tree_timing(args.tree, args.max_lines)
         print(f"tree {args.tree}: {tr['files']} files, {tr['lines']} lines: run_semgrep {tr['wall_s']:.2f} s "
               f"({tr['findings']} findings, {tr['skipped']} skipped), plain semgrep {tr['plain_semgrep_s']:.2f} s "
-              f"({tr['plain_findings']} findings), ratio {tr['ratio']:.2f}, peak child RSS {tr['peak_child_rss_mb']:.0f} MB"
+              f"({tr['plain_findings']} findings), ratio {tr['ratio']:.2f}; CPU {tr['cpu_s']:.1f} s vs {tr['plain_cpu_s']:.1f} s; peak child RSS {tr['peak_child_rss_mb']:.0f} MB"
               + (f", {tr['reason']}" if tr["reason"] else "") + f"\n  skipped because: {tr['skip_reasons']}")
     if args.bootstrap:
         bt = bootstrap_timing()

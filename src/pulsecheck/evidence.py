@@ -34,10 +34,10 @@ _SCRUB: tuple[tuple[re.Pattern[str], str], ...] = (
     # A served config file or a code line: NAME=value where the name says credential.
     (re.compile(r"(?i)\b([A-Za-z0-9_.-]{0,40}(?:secret|passw|pwd|token|api[_-]?key|access[_-]?key"
                 r"|private[_-]?key|credential|client[_-]?id)[A-Za-z0-9_.-]{0,40})(\s{0,8}[=:]\s{0,8})([\"']?)"
-                r"(?:[^\s\"'&,;<>…]{4,}+)(?!…)"), r"\1\2\3" + REDACTED),
+                r"[^\s\"'&,;<>…]{4,}(?![^\s\"'&,;<>…])(?!…)"), r"\1\2\3" + REDACTED),
     # Vendor key formats that need no name beside them.
     (re.compile(r"\b(sk-(?:proj-|ant-(?:api\d\d-)?)?|AKIA|ASIA|ghp_|gho_|ghs_|github_pat_|xox[abpr]-|glpat-|AIza)"
-                r"[A-Za-z0-9_-]{12,}+(?!…)"), r"\1" + REDACTED),
+                r"[A-Za-z0-9_-]{12,}(?![A-Za-z0-9_-])(?!…)"), r"\1" + REDACTED),
     (re.compile(r"\b\d{3}-\d{2}-\d{4}\b"), "***-**-****"),
     (re.compile(r"\d{9,}"), "<number>"),
 )

@@ -30,7 +30,7 @@ _DEFINE = re.compile(r"(?<![\w$])(\w+)\.define\s*\(\s*['\"`](\w+)['\"`]\s*,\s*\{
 _INIT = re.compile(r"(?<![\w$])(\w+)\.init\s*\(\s*\{")
 _SCHEMA = re.compile(r"(?<![\w$])(\w+)\s*=\s*new\s+(?:mongoose\.)?Schema\s*(?:<[^>\n]{0,300}>)?\s*\(\s*\{")
 _MODEL = re.compile(r"(?<![\w$])(\w+)\.model\s*(?:<[^>\n]{0,300}>)?\s*\(\s*['\"`](\w+)['\"`]\s*,\s*(\w+)")
-_KEY = re.compile(r"(?:\s|//[^\n]*+\n|/\*(?:[^*]|\*(?!/))*+(?:\*/|\Z))*+['\"]?([A-Za-z_$][\w$]*)['\"]?\s*:")
+_KEY = re.compile(r"(?:\s|//[^\n]*\n|/\*[^*]*(?:\*+[^*/][^*]*)*\*+/)*['\"]?([A-Za-z_$][\w$]*)['\"]?\s*:")
 _OBJ_TOKEN = re.compile(r"""["'`]|[{}\[\]()]|,|//|/\*""")
 SEQUELIZE_IMPORT = re.compile(r"""(?:require\s*\(\s*|from\s+|import\s+)['"](?:sequelize|sequelize-typescript)['"]""")
 _SEQUELIZE_OPTION = re.compile(r"\s*,\s*\{[^{}]{0,400}?\bsequelize\b\s*(?::\s*(\w+))?")

@@ -63,7 +63,7 @@ _ALTER_ADD = re.compile(r"\balter\s+table\s+(?:only\s+)?(?:if\s+exists\s+)?((?:"
                         + _IDENT + r")\s+add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?" + _IDENT + r"\s+(\w+)", re.I)
 _USE_DB = re.compile(r"^[ \t]*(?:use[ \t]+|\\c(?:onnect)?[ \t]+|create[ \t]+database[ \t]+(?:if[ \t]+not[ \t]+"
                      r"exists[ \t]+)?)" + _IDENT, re.I | re.M)
-_SQL_COMMENT = re.compile(r"--[^\n]*|/\*(?:[^*]|\*(?!/))*+(?:\*/|\Z)")
+_SQL_COMMENT = re.compile(r"--[^\n]*|/\*[^*]*(?:\*+[^*/][^*]*)*(?:\*+/|\**\Z)")
 _NOT_COLUMN = {"constraint", "primary", "foreign", "unique", "check", "index", "key", "exclude", "like",
                "fulltext", "spatial", "period"}
 

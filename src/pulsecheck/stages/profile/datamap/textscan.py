@@ -101,8 +101,11 @@ def blank_blocks(src: Source, start: int, end: int) -> str:
 
 
 _NOT_NEWLINE = re.compile(r"[^\n]")
-_STRING_BODY = {(q, ml): re.compile(r"(?:[^" + q + r"\\" + ("" if ml else "\n") + r"]|\\.)*+(?:" + q + r"|\n|\Z)", re.S)
-                for q in "\"'`" for ml in (False, True)}
+# Unrolled (body, then escape + body, ...), no possessive quantifiers: Python 3.11.0-3.11.4
+# match possessive groups wrongly, and the loop always ends where the closing alternative matches.
+_STRING_CLASS = {(q, ml): "[^" + q + "\\\\" + ("" if ml else "\n") + "]" for q in "\"'`" for ml in (False, True)}
+_STRING_BODY = {key: re.compile(f"{c}*(?:\\\\.{c}*)*\\\\?(?:{key[0]}|\\n|\\Z)", re.S)
+                for key, c in _STRING_CLASS.items()}
 
 
 def string_end(text: str, i: int, quote: str, multiline: bool) -> int:

@@ -62,7 +62,8 @@ def tree_for(workspace: Workspace | None, root: Path, exclude: tuple[str, ...] =
 def report_tree_skips(workspace: Workspace | None, index: FileIndex, note: Callable[[str], None],
                       facts: dict[str, Any]) -> None:
     """Note what the index did not scan once per audit (one line: counts and the first few
-    paths) and put the full typed list in ``facts["tree_skipped"]`` for the JSON report."""
+    paths). The typed list is in the report once, under ``inputs.skipped`` (the engine puts it
+    there), not copied into the facts of whichever stage noted it first."""
     if workspace is not None and not workspace.first_to_report("tree-skips"):
         return
     for message in index.notes:
@@ -70,4 +71,3 @@ def report_tree_skips(workspace: Workspace | None, index: FileIndex, note: Calla
     summary = index.skip_summary()
     if summary:
         note(summary)
-        facts["tree_skipped"] = index.skip_facts()

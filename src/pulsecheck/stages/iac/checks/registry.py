@@ -21,6 +21,10 @@ PREDICATE_MODULES = ("generic", "aws", "cloud", "app_env", "kubernetes", "docker
 Predicate = Callable[[Resource, "Params", Graph], Outcome]
 _PREDICATES: dict[str, Predicate] = {}
 
+IAC_OWASP = ("A05:2021",)
+"""Every IaC check is a security misconfiguration in OWASP Top 10 2021 terms (the report's
+OWASP coverage counts the iac stage under A05)."""
+
 
 def predicate(name: str) -> Callable[[Predicate], Predicate]:
     """Register a predicate under the name a check's ``predicate = "..."`` uses."""
@@ -66,7 +70,8 @@ class Check:
     def rule(self) -> Rule:
         tags = ("iac", self.provider, *(f"hipaa:{h}" for h in self.hipaa))
         return Rule(id=self.id, stage=STAGE, title=self.title, severity=self.severity, confidence=self.confidence,
-                    cwe=self.cwe, description=self.description, remediation=self.remediation, tags=tags)
+                    cwe=self.cwe, owasp=IAC_OWASP, description=self.description, remediation=self.remediation,
+                    tags=tags)
 
     def evaluate(self, res: Resource, graph: Graph) -> Outcome:
         return _PREDICATES[self.predicate](res, Params(self.params), graph)

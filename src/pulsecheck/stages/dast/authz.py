@@ -278,27 +278,35 @@ def unauthorized_delete(scanner: Scanner, origin: str, ops: list[Operation], pri
     for op in ops:
         if op.method != "DELETE":
             continue
-        keys = item_keys(op)
-        if not keys:
-            continue
-        param = op.path_params[0].name
-        for owner in principals:
-            for reader in principals:
-                if owner is reader or owner.who == reader.who or reader.admin:
-                    continue
-                ids = sorted({i for k in keys for i in objects.created.get(k, {}).get(owner.session.name, set())})
-                for oid in ids[:1]:
-                    url = concrete(origin, op.path, {param: oid})
-                    r = scanner.try_send("DELETE", url, identity=reader.session, destructive=True)
-                    if r is None or not 200 <= r.status_code < 300:
-                        continue
-                    after = scanner.try_send("GET", url, identity=owner.session)
-                    if after is not None and after.status_code in (404, 410):
-                        yield finding("dast.bola", r, route=op.path, parameter=param, parameter_in="path",
-                                      message=f"{reader.session.name} deleted {owner.session.name}'s object {oid} "
-                                              f"(DELETE {op.path}; the owner's read-back answered {after.status_code})",
-                                      properties={"ids_tried": [oid], "owner": owner.session.name,
-                                                  "reader": reader.session.name})
+        for owner, reader, param, oid in _others_created(op, principals, objects):
+            url = concrete(origin, op.path, {param: oid})
+            r = scanner.try_send("DELETE", url, identity=reader.session, destructive=True)
+            if r is None or not 200 <= r.status_code < 300:
+                continue
+            after = scanner.try_send("GET", url, identity=owner.session)
+            if after is not None and after.status_code in (404, 410):
+                yield finding("dast.bola", r, route=op.path, parameter=param, parameter_in="path",
+                              message=f"{reader.session.name} deleted {owner.session.name}'s object {oid} "
+                                      f"(DELETE {op.path}; the owner's read-back answered {after.status_code})",
+                              properties={"ids_tried": [oid], "owner": owner.session.name,
+                                          "reader": reader.session.name})
+
+
+def _others_created(op: Operation, principals: list[Principal], objects: Objects
+                    ) -> Iterator[tuple[Principal, Principal, str, str]]:
+    """(owner, reader, path parameter, id) for one object each owner created during the scan and
+    another, non-admin identity will try to touch (never a listed object: only the scan's own)."""
+    keys = item_keys(op)
+    if not keys:
+        return
+    param = op.path_params[0].name
+    for owner in principals:
+        for reader in principals:
+            if owner is reader or owner.who == reader.who or reader.admin:
+                continue
+            ids = sorted({i for k in keys for i in objects.created.get(k, {}).get(owner.session.name, set())})
+            for oid in ids[:1]:
+                yield owner, reader, param, oid
 
 
 def cross_user_update(scanner: Scanner, origin: str, ops: list[Operation], principals: list[Principal],
@@ -309,35 +317,26 @@ def cross_user_update(scanner: Scanner, origin: str, ops: list[Operation], princ
     for op in ops:
         if op.method not in ("PATCH", "PUT") or op.destructive or op.path not in gets:
             continue
-        keys = item_keys(op)
-        if not keys:
-            continue
-        param = op.path_params[0].name
-        for owner in principals:
-            for reader in principals:
-                if owner is reader or owner.who == reader.who or reader.admin:
-                    continue
-                ids = sorted({i for k in keys for i in objects.created.get(k, {}).get(owner.session.name, set())})
-                for oid in ids[:1]:
-                    url = concrete(origin, op.path, {param: oid})
-                    before = _json(scanner.try_send("GET", url, identity=owner.session))
-                    if not isinstance(before, dict):
-                        continue
-                    field_name = next((k for k, v in before.items() if isinstance(v, str) and k not in PRIVILEGED
-                                       and k not in ("id", "owner", "email") and len(v) < 200), None)
-                    if field_name is None:
-                        continue
-                    new = before[field_name] + " pcx-changed"
-                    body = {field_name: new} if op.method == "PATCH" else {**before, field_name: new}
-                    r = scanner.try_send(op.method, url, identity=reader.session, json=body)
-                    after = _json(scanner.try_send("GET", url, identity=owner.session))
-                    if r is not None and isinstance(after, dict) and after.get(field_name) == new:
-                        scanner.try_send(op.method, url, identity=owner.session,
-                                         json={field_name: before[field_name]} if op.method == "PATCH" else before)
-                        yield finding("dast.bola", r, route=op.path, parameter=param, parameter_in="path",
-                                      message=f"{reader.session.name} changed {field_name!r} of {owner.session.name}'s "
-                                              f"object {oid} ({op.method} {op.path}; read back by the owner, then "
-                                              f"put back)", properties={"ids_tried": [oid], "field": field_name})
+        for owner, reader, param, oid in _others_created(op, principals, objects):
+            url = concrete(origin, op.path, {param: oid})
+            before = _json(scanner.try_send("GET", url, identity=owner.session))
+            if not isinstance(before, dict):
+                continue
+            field_name = next((k for k, v in before.items() if isinstance(v, str) and k not in PRIVILEGED
+                               and k not in ("id", "owner", "email") and len(v) < 200), None)
+            if field_name is None:
+                continue
+            new = before[field_name] + " pcx-changed"
+            body = {field_name: new} if op.method == "PATCH" else {**before, field_name: new}
+            r = scanner.try_send(op.method, url, identity=reader.session, json=body)
+            after = _json(scanner.try_send("GET", url, identity=owner.session))
+            if r is not None and isinstance(after, dict) and after.get(field_name) == new:
+                scanner.try_send(op.method, url, identity=owner.session,
+                                 json={field_name: before[field_name]} if op.method == "PATCH" else before)
+                yield finding("dast.bola", r, route=op.path, parameter=param, parameter_in="path",
+                              message=f"{reader.session.name} changed {field_name!r} of {owner.session.name}'s "
+                                      f"object {oid} ({op.method} {op.path}; read back by the owner, then "
+                                      f"put back)", properties={"ids_tried": [oid], "field": field_name})
 
 
 def mass_assignment(scanner: Scanner, origin: str, ops: list[Operation], principal: Principal) -> Iterator[Finding]:

@@ -75,6 +75,7 @@ class Vocabulary:
         self.free_text = frozenset(data.get("free_text_tokens", []))
         self.context_phrases = frozenset(tuple(tokens(str(p))) for p in data.get("context_phrases", []))
         self.coarse_location = frozenset(data.get("coarse_location_tokens", []))
+        self.network_address = frozenset(data.get("network_address_tokens", []))
         self.repeat_prefixes = frozenset(data.get("repeat_prefixes", []))
         self.phrases: dict[tuple[str, ...], FieldClass] = {}
         self.person_fields: dict[tuple[str, ...], FieldClass] = {}
@@ -159,6 +160,8 @@ class Vocabulary:
             if cls.kind in self.place_suppressed and self.is_place_table(table):
                 return None
             if cls.category == "location" and any(t in self.coarse_location for t in toks):
+                return None
+            if cls.kind == "address" and any(t in self.network_address for t in toks):
                 return None
             if key in self.context_phrases:
                 table_cls = self.table_class(table)

@@ -75,6 +75,21 @@ PLACEHOLDER = re.compile(r"^(?:|x+|\*+|\.+|-+|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|
                          r"changeme_please|todo|tbd|none|null|example|dummy|test|secret|password)$", re.I)
 ANY_ORIGIN = {"*", ".*", ".+", "^.*$", "^.+$", "(.*)", "^(.*)$", "https?://.*", "^https?://.*$"}
 
+ORM_LOOKUPS = frozenset({"get", "filter", "exclude", "first", "last", "one", "one_or_none", "scalar",
+                         "scalar_one", "scalar_one_or_none", "get_or_404", "first_or_404", "filter_by", "earliest",
+                         "latest", "in_bulk"})
+"""Query-set/ORM methods whose result is rows read from the database."""
+
+RECORD_METADATA = frozenset({
+    "id", "pk", "uuid", "guid", "external_id", "externalid", "public_id", "object_id", "slug", "version",
+    "created_at", "updated_at", "modified_at", "created_date", "modified_date", "created", "modified",
+    "status", "state", "count", "__class__", "__name__", "__qualname__", "__module__", "_meta",
+    "error_messages", "messages", "help_text", "verbose_name", "label", "labels",
+})
+"""Attributes that say which record (its key, its timestamps, its class) or hold a message
+catalogue, not what the record says: logging ``consultation.external_id`` is the recommended
+practice, not a disclosure. Request taint still flows through them (injection rules)."""
+
 
 class Budget(Exception):
     """The work cap of one function was reached."""
@@ -828,6 +843,9 @@ class Interp:
         if attr == "initial_data":
             return Val(srcs=frozenset({Src("user", (Step(self.mod.path, self.mod.line(node), "serializer.initial_data"),))}),
                        tags=frozenset({"request-map", "body"}))
+        if attr in RECORD_METADATA:
+            # patient.id, consultation.external_id, obj.__class__: which record, not what it says
+            return Val(srcs=frozenset(s for s in base.srcs if s.kind == "user"), tags=frozenset({"str"}))
         fc = self.prog.phi_of(base, attr)
         if fc is not None:
             return self._phi_src(fc, node, base)
@@ -1083,6 +1101,10 @@ class Interp:
             cls = model
             if self.prog.is_patient_table(model):
                 self.read_medical = True
+            if method in ORM_LOOKUPS and recv is not None and recv.cls == model:
+                # Facility.objects.get(external_id=header): the row is stored data, not the request's
+                # (the filter value went to the database as a bound parameter)
+                srcs = frozenset(s for s in srcs if s.kind != "user")
         c: Any = NOCONST
         if recv is not None and recv.const is not NOCONST and isinstance(recv.const, str) and method in \
                 {"lower", "upper", "strip", "format"} and all(v.const is not NOCONST for v in allargs):

@@ -145,16 +145,21 @@ def provoke_errors(scanner: Scanner, origin: str, ops: list[Operation], identity
 FHIR_TYPES = ("Patient", "Observation", "Condition", "MedicationRequest")
 
 
+def ok_json(r: httpx.Response | None) -> Any:
+    """The parsed body of a 200 answer, else None (no answer, another status, not JSON)."""
+    if r is None or r.status_code != 200:
+        return None
+    try:
+        return r.json()
+    except ValueError:
+        return None
+
+
 def fhir_bases(scanner: Scanner, origin: str, identity: Identity) -> list[tuple[str, Any]]:
     out = []
     for base in (origin, origin + "/fhir", origin + "/baseR4", origin + "/fhir/r4"):
         r = scanner.try_send("GET", base + "/metadata", identity=identity, headers={"Accept": "application/fhir+json"})
-        if r is None or r.status_code != 200:
-            continue
-        try:
-            doc = r.json()
-        except ValueError:
-            continue
+        doc = ok_json(r)
         if isinstance(doc, dict) and doc.get("resourceType") == "CapabilityStatement":
             out.append((base, doc))
     return out
@@ -171,25 +176,15 @@ def fhir_unauthenticated(scanner: Scanner, base: str, doc: Any, authed: Identity
             continue
         r = scanner.try_send("GET", f"{base}/{kind}", params={"_count": "5"},
                              headers={"Accept": "application/fhir+json"})
-        if r is None or r.status_code != 200:
-            continue
-        try:
-            bundle = r.json()
-        except ValueError:
-            continue
+        bundle = ok_json(r)
         entries = bundle.get("entry") if isinstance(bundle, dict) else None
-        if isinstance(entries, list) and entries:
+        if r is not None and isinstance(entries, list) and entries:
             yield finding("dast.fhir-unauthenticated-read", r, route=f"/{kind}",
                           message=f"GET {base}/{kind} without credentials returned {len(entries)} {kind} entries")
 
 
 def _bundle_resources(r: httpx.Response | None) -> list[dict[str, Any]]:
-    if r is None or r.status_code != 200:
-        return []
-    try:
-        doc = r.json()
-    except ValueError:
-        return []
+    doc = ok_json(r)
     if not isinstance(doc, dict) or doc.get("resourceType") != "Bundle" or not isinstance(doc.get("entry"), list):
         return []
     return [e["resource"] for e in doc["entry"][:500] if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
@@ -233,13 +228,8 @@ def fhir_existence_oracle(scanner: Scanner, base: str, identity: Identity, forei
 def smart_configuration(scanner: Scanner, bases: list[str]) -> Iterator[Finding]:
     for base in bases:
         r = scanner.try_send("GET", base + "/.well-known/smart-configuration")
-        if r is None or r.status_code != 200:
-            continue
-        try:
-            doc = r.json()
-        except ValueError:
-            continue
-        if not isinstance(doc, dict):
+        doc = ok_json(r)
+        if r is None or not isinstance(doc, dict):
             continue
         problems = []
         for key in ("authorization_endpoint", "token_endpoint"):
